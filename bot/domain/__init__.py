@@ -1,0 +1,1 @@
+"""Pure rules: no I/O, no Slack, no database. Every function takes `now` when time matters."""

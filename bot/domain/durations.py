@@ -1,0 +1,43 @@
+"""Durations as people write them in the policy file (`30s`, `15m`, `4h`, `1d`) and read them."""
+
+import re
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_PATTERN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `15m`-style text; raise ValueError naming the accepted forms otherwise."""
+    match = _PATTERN.match(text)
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d"
+        )
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def format_duration(delta: timedelta) -> str:
+    """Render a duration compactly for people: `2d 3h`, `1h 05m`, `12m`, `40s`."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def _coerce_duration(value: object) -> object:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_coerce_duration)]
+"""A timedelta field that also accepts the policy file's `15m` form."""

@@ -1,0 +1,272 @@
+"""The `/incident` command grammar: text in, a typed command out, or a UsageError with its usage line."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.severity import SeverityLevel, SeverityPolicy
+from bot.domain.status import OPEN_STATUSES, Status
+from bot.errors import UsageError
+
+MAX_TITLE = 150
+"""A Slack header block holds 150 characters, and the title is the incident's header."""
+MAX_TEXT = 2500
+"""Room for user text inside one 3,000-character section, with the template around it."""
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"
+    LEAD = "lead"
+    COMMS = "comms"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_TITLES[self]
+
+
+_ROLE_TITLES = {
+    Role.COMMANDER: "Incident commander",
+    Role.LEAD: "Technical lead",
+    Role.COMMS: "Communications lead",
+}
+_ROLE_ALIASES = {
+    "commander": Role.COMMANDER,
+    "ic": Role.COMMANDER,
+    "incident-commander": Role.COMMANDER,
+    "lead": Role.LEAD,
+    "tech-lead": Role.LEAD,
+    "tl": Role.LEAD,
+    "comms": Role.COMMS,
+    "communications": Role.COMMS,
+    "cl": Role.COMMS,
+}
+
+
+@dataclass(frozen=True)
+class Declare:
+    severity: SeverityLevel
+    title: str
+
+
+@dataclass(frozen=True)
+class PostUpdate:
+    text: str
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class ShowStatus:
+    pass
+
+
+@dataclass(frozen=True)
+class Regrade:
+    severity: SeverityLevel
+
+
+@dataclass(frozen=True)
+class Assign:
+    role: Role
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    resolution: str
+
+
+@dataclass(frozen=True)
+class ListIncidents:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+Command = Declare | PostUpdate | ShowStatus | Regrade | Assign | Resolve | ListIncidents | Help
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """How one subcommand is written, shown in `help` and in every usage error."""
+
+    name: str
+    usage: str
+    example: str
+    summary: str
+    in_incident: bool
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    s.name: s
+    for s in (
+        Subcommand(
+            "declare",
+            "/incident declare <severity> <title…>",
+            "/incident declare sev1 Checkout errors above 10%",
+            "open an incident channel, post the initial template, announce it",
+            False,
+        ),
+        Subcommand(
+            "update",
+            "/incident update [investigating|identified|mitigating|monitoring:] <text…>",
+            "/incident update identified: bad deploy of api v2.3.1, rolling back",
+            "post Update #N; a leading status word moves the status",
+            True,
+        ),
+        Subcommand(
+            "status",
+            "/incident status",
+            "/incident status",
+            "show the incident's card: severity, status, roles, age, next update",
+            True,
+        ),
+        Subcommand(
+            "severity",
+            "/incident severity <severity>",
+            "/incident severity sev2",
+            "re-grade the incident",
+            True,
+        ),
+        Subcommand(
+            "assign",
+            "/incident assign <commander|lead|comms> @person",
+            "/incident assign lead @alice",
+            "give someone a role",
+            True,
+        ),
+        Subcommand(
+            "resolve",
+            "/incident resolve <resolution…>",
+            "/incident resolve Rolled back to v2.3.0; error rate back to baseline",
+            "post the resolution notice and close the incident",
+            True,
+        ),
+        Subcommand(
+            "list", "/incident list", "/incident list", "open incidents, newest first", False
+        ),
+        Subcommand("help", "/incident help", "/incident help", "this list", False),
+    )
+}
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def usage(name: str) -> str:
+    return SUBCOMMANDS[name].usage
+
+
+def _require_text(rest: str, name: str, what: str, limit: int) -> str:
+    if not rest:
+        raise UsageError(f"Missing {what}.", usage(name))
+    if len(rest) > limit:
+        raise UsageError(
+            f"The {what} is {len(rest)} characters; the limit is {limit}.", usage(name)
+        )
+    return rest
+
+
+def _declare(rest: str, severities: SeverityPolicy) -> Declare:
+    word, _, title = rest.partition(" ")
+    if not word:
+        raise UsageError("Missing severity and title.", usage("declare"))
+    try:
+        severity = severities.resolve(word)
+    except UsageError as error:
+        raise UsageError(error.message, usage("declare")) from None
+    return Declare(severity, _require_text(title.strip(), "declare", "title", MAX_TITLE))
+
+
+def _update(rest: str, _: SeverityPolicy) -> PostUpdate:
+    head, colon, tail = rest.partition(":")
+    word = head.strip().lower()
+    if colon and word == Status.RESOLVED:
+        raise UsageError("To resolve the incident use `/incident resolve`.", usage("resolve"))
+    if colon and word in OPEN_STATUSES:
+        return PostUpdate(
+            _require_text(tail.strip(), "update", "update text", MAX_TEXT), Status(word)
+        )
+    return PostUpdate(_require_text(rest, "update", "update text", MAX_TEXT), None)
+
+
+def _regrade(rest: str, severities: SeverityPolicy) -> Regrade:
+    if not rest or " " in rest:
+        raise UsageError("Give exactly one severity.", usage("severity"))
+    try:
+        return Regrade(severities.resolve(rest))
+    except UsageError as error:
+        raise UsageError(error.message, usage("severity")) from None
+
+
+def _assign(rest: str, _: SeverityPolicy) -> Assign:
+    words = rest.split()
+    if len(words) != 2:
+        raise UsageError("Name a role and one person.", usage("assign"))
+    role = _ROLE_ALIASES.get(words[0].lower())
+    if role is None:
+        raise UsageError(f"`{words[0]}` is not a role.", usage("assign"))
+    mention = _MENTION.match(words[1])
+    if mention:
+        return Assign(role, mention.group(1))
+    if _USER_ID.match(words[1]):
+        return Assign(role, words[1])
+    raise UsageError(
+        f"`{words[1]}` is not a person: @-mention them so Slack sends their id.", usage("assign")
+    )
+
+
+def _resolve(rest: str, _: SeverityPolicy) -> Resolve:
+    return Resolve(_require_text(rest, "resolve", "resolution", MAX_TEXT))
+
+
+def _no_arguments(command: Command, name: str) -> Callable[[str, SeverityPolicy], Command]:
+    def parse(rest: str, _: SeverityPolicy) -> Command:
+        if rest:
+            raise UsageError(f"`{name}` takes no arguments.", usage(name))
+        return command
+
+    return parse
+
+
+_PARSERS: dict[str, Callable[[str, SeverityPolicy], Command]] = {
+    "declare": _declare,
+    "update": _update,
+    "status": _no_arguments(ShowStatus(), "status"),
+    "severity": _regrade,
+    "assign": _assign,
+    "resolve": _resolve,
+    "list": _no_arguments(ListIncidents(), "list"),
+    "help": lambda _rest, _policy: Help(),
+}
+
+
+def parse_command(text: str, severities: SeverityPolicy) -> Command:
+    """Parse the text after `/incident`; empty text asks for help."""
+    name, _, rest = text.strip().partition(" ")
+    if not name:
+        return Help()
+    parser = _PARSERS.get(name.lower())
+    if parser is None:
+        raise UsageError(f"`{name}` is not an /incident command.", "/incident help")
+    return parser(rest.strip(), severities)
+
+
+def name_of(command: Command) -> str:
+    """The subcommand a parsed command came from."""
+    return _COMMAND_NAMES[type(command)]
+
+
+_COMMAND_NAMES: dict[type, str] = {
+    Declare: "declare",
+    PostUpdate: "update",
+    ShowStatus: "status",
+    Regrade: "severity",
+    Assign: "assign",
+    Resolve: "resolve",
+    ListIncidents: "list",
+    Help: "help",
+}

@@ -1,0 +1,33 @@
+"""The errors a handler turns into an answer a person reads.
+
+Everything else is a bug and is logged, not shown.
+"""
+
+
+class IncidentBotError(Exception):
+    """Base of every error the bot explains to a user."""
+
+
+class UsageError(IncidentBotError):
+    """The command was malformed; `usage` is the line that shows how to write it."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+
+class NotAllowed(IncidentBotError):
+    """The command is well formed but not allowed here, now, or for this person."""
+
+
+class NotFound(IncidentBotError):
+    """The thing the command addresses does not exist."""
+
+
+class ActionFailed(IncidentBotError):
+    """An action against a target system failed."""
+
+
+class IllegalTransition(NotAllowed):
+    """The incident's status cannot move this way (e.g. resolving a resolved incident)."""

@@ -1,0 +1,146 @@
+"""The one way out to Slack's Web API.
+
+Built on slack_sdk's `AsyncWebClient` with its retry handlers switched on: rate limits are
+waited out as `Retry-After` asks (often enough that a burst of 429s loses nothing), server
+errors and dropped connections are retried. Slack's answers become typed exceptions here, and
+its limits (topic length) are respected before a call is made.
+"""
+
+from collections.abc import Awaitable, Iterable
+from typing import Any
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.slack.messages import MAX_TOPIC, SlackMessage, truncate
+
+log = structlog.get_logger(__name__)
+
+
+class SlackError(Exception):
+    """Slack answered `ok: false`; `error` is Slack's own code (`channel_not_found`, …)."""
+
+    def __init__(self, method: str, error: str) -> None:
+        super().__init__(f"{method}: {error}")
+        self.method = method
+        self.error = error
+
+
+class NameTaken(SlackError):
+    """A channel of that name exists (perhaps archived, or made by hand)."""
+
+
+def build_client(token: str, base_url: str, *, max_retries: int) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=30)
+    client.retry_handlers.extend(
+        [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+            AsyncServerErrorRetryHandler(max_retry_count=3),
+        ]
+    )
+    for handler in client.retry_handlers:
+        if isinstance(handler, AsyncConnectionErrorRetryHandler):
+            handler.max_retry_count = 3
+    return client
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._names: dict[str, str] = {}
+
+    async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> dict[str, Any]:
+        try:
+            response = await call
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown_error"))
+            log.warning("slack_call_failed", method=method, error=code)
+            if code == "name_taken":
+                raise NameTaken(method, code) from None
+            raise SlackError(method, code) from None
+        return response.data if isinstance(response.data, dict) else {}
+
+    async def create_channel(self, name: str, *, is_private: bool = False) -> str:
+        data = await self._call(
+            "conversations.create",
+            self.client.conversations_create(name=name, is_private=is_private),
+        )
+        return str(data["channel"]["id"])
+
+    async def invite(self, channel: str, users: Iterable[str]) -> None:
+        wanted = ",".join(sorted(set(users)))
+        if not wanted:
+            return
+        try:
+            await self._call(
+                "conversations.invite",
+                self.client.conversations_invite(channel=channel, users=wanted),
+            )
+        except SlackError as error:
+            if error.error != "already_in_channel":
+                raise
+
+    async def set_topic(self, channel: str, topic: str) -> None:
+        await self._call(
+            "conversations.setTopic",
+            self.client.conversations_setTopic(channel=channel, topic=truncate(topic, MAX_TOPIC)),
+        )
+
+    async def post(
+        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+    ) -> str:
+        data = await self._call(
+            "chat.postMessage",
+            self.client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=message.block_dicts(),
+                thread_ts=thread_ts,
+            ),
+        )
+        return str(data["ts"])
+
+    async def post_ephemeral(self, channel: str, user: str, message: SlackMessage) -> None:
+        await self._call(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=message.text,
+                blocks=message.block_dicts(),
+            ),
+        )
+
+    async def pin(self, channel: str, ts: str) -> None:
+        try:
+            await self._call("pins.add", self.client.pins_add(channel=channel, timestamp=ts))
+        except SlackError as error:
+            if error.error != "already_pinned":
+                raise
+
+    async def permalink(self, channel: str, ts: str) -> str:
+        data = await self._call(
+            "chat.getPermalink", self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        )
+        return str(data["permalink"])
+
+    async def display_name(self, user: str) -> str:
+        """The name people see for `user`, cached: users.info once per user, never users.list."""
+        if user not in self._names:
+            data = await self._call("users.info", self.client.users_info(user=user))
+            info = data.get("user")
+            profile = info.get("profile", {}) if isinstance(info, dict) else {}
+            name = (
+                profile.get("display_name")
+                or profile.get("real_name")
+                or (info.get("name") if isinstance(info, dict) else None)
+            )
+            self._names[user] = str(name or user)
+        return self._names[user]

@@ -1,0 +1,1 @@
+"""asyncpg repositories, one module per table, and the SQL migrations they rely on."""

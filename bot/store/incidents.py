@@ -1,0 +1,128 @@
+"""The `incidents` and `channel_sequences` tables."""
+
+from datetime import date, datetime
+
+import asyncpg
+
+from bot.domain.grammar import Role
+from bot.domain.incident import Incident
+from bot.domain.status import Status
+
+_COLUMNS = """id, channel_id, channel_name, title, severity, status, declared_by, declared_at,
+    commander, lead, comms, update_count, last_update_at, resolved_at, resolution"""
+
+_ROLE_COLUMNS = {Role.COMMANDER: "commander", Role.LEAD: "lead", Role.COMMS: "comms"}
+
+
+def _incident(row: asyncpg.Record | None) -> Incident:
+    if row is None:
+        raise LookupError("incident row vanished")
+    values = dict(row)
+    values["status"] = Status(values["status"])
+    return Incident(**values)
+
+
+async def next_sequence(conn: asyncpg.Connection, day: date) -> int:
+    """The next channel number for `day`, unique across replicas (starts at 1)."""
+    seq: int = await conn.fetchval(
+        """INSERT INTO channel_sequences (day, last_seq) VALUES ($1, 1)
+           ON CONFLICT (day) DO UPDATE SET last_seq = channel_sequences.last_seq + 1
+           RETURNING last_seq""",
+        day,
+    )
+    return seq
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    *,
+    channel_id: str,
+    channel_name: str,
+    title: str,
+    severity: str,
+    declared_by: str,
+    declared_at: datetime,
+    commander: str | None,
+) -> Incident:
+    row = await conn.fetchrow(
+        f"""INSERT INTO incidents (channel_id, channel_name, title, severity, status,
+                                   declared_by, declared_at, commander)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_COLUMNS}""",
+        channel_id,
+        channel_name,
+        title,
+        severity,
+        Status.INVESTIGATING.value,
+        declared_by,
+        declared_at,
+        commander,
+    )
+    return _incident(row)
+
+
+async def by_channel(
+    conn: asyncpg.Connection, channel_id: str, *, for_update: bool = False
+) -> Incident | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM incidents WHERE channel_id = $1{lock}", channel_id
+    )
+    return _incident(row) if row else None
+
+
+async def list_open(conn: asyncpg.Connection, limit: int = 50) -> list[Incident]:
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM incidents WHERE status <> 'resolved'
+            ORDER BY declared_at DESC, id DESC LIMIT $1""",
+        limit,
+    )
+    return [_incident(r) for r in rows]
+
+
+async def record_update(
+    conn: asyncpg.Connection, incident_id: int, status: Status, at: datetime
+) -> Incident:
+    row = await conn.fetchrow(
+        f"""UPDATE incidents SET status = $2, update_count = update_count + 1, last_update_at = $3
+            WHERE id = $1 RETURNING {_COLUMNS}""",
+        incident_id,
+        status.value,
+        at,
+    )
+    return _incident(row)
+
+
+async def set_severity(conn: asyncpg.Connection, incident_id: int, severity: str) -> Incident:
+    row = await conn.fetchrow(
+        f"UPDATE incidents SET severity = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+        incident_id,
+        severity,
+    )
+    return _incident(row)
+
+
+async def assign(conn: asyncpg.Connection, incident_id: int, role: Role, user_id: str) -> Incident:
+    column = _ROLE_COLUMNS[role]
+    row = await conn.fetchrow(
+        f"UPDATE incidents SET {column} = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+        incident_id,
+        user_id,
+    )
+    return _incident(row)
+
+
+async def resolve(
+    conn: asyncpg.Connection, incident_id: int, resolution: str, at: datetime
+) -> Incident:
+    row = await conn.fetchrow(
+        f"""UPDATE incidents SET status = 'resolved', resolution = $2, resolved_at = $3
+            WHERE id = $1 RETURNING {_COLUMNS}""",
+        incident_id,
+        resolution,
+        at,
+    )
+    return _incident(row)
+
+
+async def set_pinned_ts(conn: asyncpg.Connection, incident_id: int, ts: str) -> None:
+    await conn.execute("UPDATE incidents SET pinned_ts = $2 WHERE id = $1", incident_id, ts)
