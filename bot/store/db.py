@@ -1,31 +1,42 @@
 """Connecting to PostgreSQL: the configured `DATABASE_URL`, or an embedded server (pgserver)."""
 
+import asyncio
 import json
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import structlog
+from asyncpg.pool import PoolConnectionProxy
 
 log = structlog.get_logger(__name__)
 
 Pool = asyncpg.Pool
+Connection = asyncpg.Connection | PoolConnectionProxy
+"""A connection of its own or one borrowed from the pool: store functions take either."""
+
+
+def start_embedded(folder: Path) -> Any:
+    """Start (or join) a private PostgreSQL whose data lives in `folder`.
+
+    pgserver ships the server binaries in its wheel and hands out a Unix-socket URL; the server
+    is shared by every process using the same folder and stops when the last of them exits.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver copes.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver  # only needed when no DATABASE_URL is set
+
+        folder.mkdir(parents=True, exist_ok=True)
+        return pgserver.get_server(folder.resolve())
 
 
 def embedded_database_url(data_dir: Path) -> str:
-    """Start (or reuse) a private PostgreSQL whose data lives in `data_dir/pgdata`.
-
-    pgserver hands out a Unix-socket URL; the server is shared by every process that uses the
-    same folder and stops when the last of them exits.
-    """
-    import pgserver  # imported here: it is only needed when no DATABASE_URL is set
-
-    folder = (data_dir / "pgdata").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(folder)  # type: ignore[attr-defined]
-    url: str = server.get_uri()
-    log.info("embedded_postgres_ready", data_dir=str(folder))
+    url: str = start_embedded(data_dir / "pgdata").get_uri()
+    log.info("embedded_postgres_ready", data_dir=str(data_dir.resolve()))
     return url
 
 
@@ -47,3 +58,13 @@ async def connect(url: str, **sizes: int) -> AsyncIterator[Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+async def is_reachable(pool: Pool) -> bool:
+    """Whether a connection can be had and answers within two seconds."""
+    try:
+        async with asyncio.timeout(2), pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False
+    return True

@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-import asyncpg
+from bot.store.db import Connection
 
 
-async def claim(conn: asyncpg.Connection, key: str, at: datetime) -> bool:
+async def claim(conn: Connection, key: str, at: datetime) -> bool:
     """True for the first claim of `key`; False for a retry or a duplicate delivery."""
     claimed = await conn.fetchval(
         "INSERT INTO slack_deliveries (key, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",

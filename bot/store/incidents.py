@@ -7,6 +7,7 @@ import asyncpg
 from bot.domain.grammar import Role
 from bot.domain.incident import Incident
 from bot.domain.status import Status
+from bot.store.db import Connection
 
 _COLUMNS = """id, channel_id, channel_name, title, severity, status, declared_by, declared_at,
     commander, lead, comms, update_count, last_update_at, resolved_at, resolution"""
@@ -22,7 +23,7 @@ def _incident(row: asyncpg.Record | None) -> Incident:
     return Incident(**values)
 
 
-async def next_sequence(conn: asyncpg.Connection, day: date) -> int:
+async def next_sequence(conn: Connection, day: date) -> int:
     """The next channel number for `day`, unique across replicas (starts at 1)."""
     seq: int = await conn.fetchval(
         """INSERT INTO channel_sequences (day, last_seq) VALUES ($1, 1)
@@ -34,7 +35,7 @@ async def next_sequence(conn: asyncpg.Connection, day: date) -> int:
 
 
 async def insert(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     channel_id: str,
     channel_name: str,
@@ -61,7 +62,7 @@ async def insert(
 
 
 async def by_channel(
-    conn: asyncpg.Connection, channel_id: str, *, for_update: bool = False
+    conn: Connection, channel_id: str, *, for_update: bool = False
 ) -> Incident | None:
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(
@@ -70,7 +71,7 @@ async def by_channel(
     return _incident(row) if row else None
 
 
-async def list_open(conn: asyncpg.Connection, limit: int = 50) -> list[Incident]:
+async def list_open(conn: Connection, limit: int = 50) -> list[Incident]:
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM incidents WHERE status <> 'resolved'
             ORDER BY declared_at DESC, id DESC LIMIT $1""",
@@ -80,7 +81,7 @@ async def list_open(conn: asyncpg.Connection, limit: int = 50) -> list[Incident]
 
 
 async def record_update(
-    conn: asyncpg.Connection, incident_id: int, status: Status, at: datetime
+    conn: Connection, incident_id: int, status: Status, at: datetime
 ) -> Incident:
     row = await conn.fetchrow(
         f"""UPDATE incidents SET status = $2, update_count = update_count + 1, last_update_at = $3
@@ -92,7 +93,7 @@ async def record_update(
     return _incident(row)
 
 
-async def set_severity(conn: asyncpg.Connection, incident_id: int, severity: str) -> Incident:
+async def set_severity(conn: Connection, incident_id: int, severity: str) -> Incident:
     row = await conn.fetchrow(
         f"UPDATE incidents SET severity = $2 WHERE id = $1 RETURNING {_COLUMNS}",
         incident_id,
@@ -101,7 +102,7 @@ async def set_severity(conn: asyncpg.Connection, incident_id: int, severity: str
     return _incident(row)
 
 
-async def assign(conn: asyncpg.Connection, incident_id: int, role: Role, user_id: str) -> Incident:
+async def assign(conn: Connection, incident_id: int, role: Role, user_id: str) -> Incident:
     column = _ROLE_COLUMNS[role]
     row = await conn.fetchrow(
         f"UPDATE incidents SET {column} = $2 WHERE id = $1 RETURNING {_COLUMNS}",
@@ -111,9 +112,7 @@ async def assign(conn: asyncpg.Connection, incident_id: int, role: Role, user_id
     return _incident(row)
 
 
-async def resolve(
-    conn: asyncpg.Connection, incident_id: int, resolution: str, at: datetime
-) -> Incident:
+async def resolve(conn: Connection, incident_id: int, resolution: str, at: datetime) -> Incident:
     row = await conn.fetchrow(
         f"""UPDATE incidents SET status = 'resolved', resolution = $2, resolved_at = $3
             WHERE id = $1 RETURNING {_COLUMNS}""",
@@ -124,5 +123,5 @@ async def resolve(
     return _incident(row)
 
 
-async def set_pinned_ts(conn: asyncpg.Connection, incident_id: int, ts: str) -> None:
+async def set_pinned_ts(conn: Connection, incident_id: int, ts: str) -> None:
     await conn.execute("UPDATE incidents SET pinned_ts = $2 WHERE id = $1", incident_id, ts)

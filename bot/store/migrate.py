@@ -8,8 +8,9 @@ import hashlib
 from dataclasses import dataclass
 from importlib import resources
 
-import asyncpg
 import structlog
+
+from bot.store.db import Connection
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +51,7 @@ def bundled_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[int]:
+async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[int]:
     """Apply pending migrations; return the versions applied by this call."""
     pending = bundled_migrations() if migrations is None else migrations
     applied_now: list[int] = []

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import asyncpg
+from bot.store.db import Connection
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Entry:
     id: int = 0
 
 
-async def append(conn: asyncpg.Connection, incident_id: int, entry: Entry) -> int:
+async def append(conn: Connection, incident_id: int, entry: Entry) -> int:
     entry_id: int = await conn.fetchval(
         """INSERT INTO timeline_entries (incident_id, at, kind, actor, body, slack_ts, data)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
@@ -33,7 +33,7 @@ async def append(conn: asyncpg.Connection, incident_id: int, entry: Entry) -> in
     return entry_id
 
 
-async def entries(conn: asyncpg.Connection, incident_id: int) -> list[Entry]:
+async def entries(conn: Connection, incident_id: int) -> list[Entry]:
     rows = await conn.fetch(
         """SELECT id, at, kind, actor, body, slack_ts, data FROM timeline_entries
            WHERE incident_id = $1 ORDER BY at, id""",

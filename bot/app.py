@@ -1,0 +1,113 @@
+"""Wiring: the aiohttp application that owns the pool, the Slack client and the Bolt app.
+
+`create_web_app()` is what `incident-bot serve`, the demo and the tests all run, so they
+exercise the same path: signed HTTP request → Bolt → handlers → bot/ → PostgreSQL and Slack.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+import handlers.commands
+import handlers.events
+import handlers.health
+from bot.config import Policy, Settings
+from bot.domain.clock import Clock, system_clock
+from bot.incidents import IncidentService
+from bot.metrics import Metrics
+from bot.services import Services
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.templates import Templates
+from bot.store.db import create_pool, embedded_database_url
+from bot.store.migrate import migrate
+
+log = structlog.get_logger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+BOLT = web.AppKey("bolt", AsyncApp)
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return embedded_database_url(settings.data_dir)
+
+
+def build_bolt_app(services: Services) -> AsyncApp:
+    """The Bolt app: listeners ack first; `process_before_response` lets the ack return at once."""
+    bolt = AsyncApp(
+        client=services.slack.client,
+        signing_secret=services.settings.slack_signing_secret.get_secret_value(),
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+    )
+    handlers.commands.register(bolt, services)
+    handlers.events.register(bolt, services)
+    return bolt
+
+
+async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Services:
+    pool = await create_pool(database_url(settings))
+    async with pool.acquire() as conn:
+        await migrate(conn)
+    client = build_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        max_retries=settings.slack_max_retries,
+    )
+    gateway = SlackGateway(client)
+    composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
+    return Services(
+        settings=settings,
+        policy=policy,
+        pool=pool,
+        slack=gateway,
+        compose=composer,
+        incidents=IncidentService(pool, gateway, policy, composer, clock),
+        metrics=Metrics(),
+        clock=clock,
+    )
+
+
+def create_web_app(
+    settings: Settings, policy: Policy, clock: Clock = system_clock
+) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        services = await open_services(settings, policy, clock)
+        app[SERVICES] = services
+        app[BOLT] = build_bolt_app(services)
+        log.info("bot_ready", slack_api_url=settings.slack_api_url)
+        yield
+        await services.pool.close()
+
+    async def slack_events(request: web.Request) -> web.Response:
+        bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    app.cleanup_ctx.append(resources)
+    app.router.add_post("/slack/events", slack_events)
+    handlers.health.register(app, SERVICES)
+    return app
+
+
+@asynccontextmanager
+async def running(
+    app: web.Application, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[str]:
+    """Serve `app` in this event loop and yield its base URL (port 0 picks a free port)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    try:
+        bound_port = runner.addresses[0][1]
+        yield f"http://{host}:{bound_port}"
+    finally:
+        await runner.cleanup()

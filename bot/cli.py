@@ -1,0 +1,139 @@
+"""The `incident-bot` command: serve, demo, migrate, check-config."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+
+from bot.app import BOLT, create_web_app, database_url
+from bot.config import Policy, Settings, load_policy
+from bot.errors import UsageError
+from bot.logging import configure
+from bot.slack.templates import Templates
+from bot.store.db import connect
+from bot.store.migrate import migrate
+
+log = structlog.get_logger(__name__)
+
+
+def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
+    settings = Settings()
+    configure(settings.log_format, settings.log_level)
+    return settings, load_policy(config or settings.incident_bot_config)
+
+
+def serve(_: argparse.Namespace) -> int:
+    settings, policy = _settings_and_policy()
+    app = create_web_app(settings, policy)
+    if settings.uses_socket_mode:
+        app.cleanup_ctx.append(_socket_mode(settings))
+    web.run_app(app, port=settings.port, print=None, access_log=None)
+    return 0
+
+
+def _socket_mode(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Also take Slack's traffic over Socket Mode (no public Request URL needed)."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    async def socket_mode(app: web.Application) -> AsyncIterator[None]:
+        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        handler = AsyncSocketModeHandler(app[BOLT], token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("socket_mode_connected")
+        yield
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    return socket_mode
+
+
+def run_migrations(_: argparse.Namespace) -> int:
+    settings, _policy = _settings_and_policy()
+
+    async def run() -> list[int]:
+        async with (
+            connect(database_url(settings), min_size=1, max_size=1) as pool,
+            pool.acquire() as conn,
+        ):
+            return await migrate(conn)
+
+    applied = asyncio.run(run())
+    print(
+        f"applied {len(applied)} migration(s)"
+        + (f": {applied}" if applied else "; schema is current")
+    )
+    return 0
+
+
+def check_config(args: argparse.Namespace) -> int:
+    settings = Settings()
+    path = args.path or settings.incident_bot_config
+    policy = load_policy(path)
+    problems = Templates(policy.tz, settings.templates_dir).check()
+    missing = [
+        name
+        for name, secret in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if not secret.get_secret_value()
+    ]
+    for name in missing:
+        problems.append(f"{name} is not set")
+    for database in policy.databases.values():
+        problems.extend([] if database.dsn_env else ["a database has an empty dsn_env"])
+    print(f"policy: {path or 'built-in defaults'}")
+    print(f"  severities: {policy.severities.usage}")
+    print(
+        f"  announce channel: #{policy.announce_channel}; channels: {policy.channel_prefix}-YYYYMMDD-NNN ({policy.timezone})"
+    )
+    print(
+        f"  actions: {', '.join(policy.actions) or 'none'}; alert routes: {len(policy.alerts.routes)}"
+    )
+    for problem in problems:
+        print(f"problem: {problem}")
+    print("ok" if not problems else f"{len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+def demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(quiet_logs=not args.verbose))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="incident-bot", description="Slack chatops for incident response."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "serve",
+        help="serve Slack's requests (HTTP on $PORT; Socket Mode when SLACK_APP_TOKEN is set)",
+    ).set_defaults(run=serve)
+    demo_parser = commands.add_parser(
+        "demo", help="run a scripted SEV-1 against a local Slack stand-in"
+    )
+    demo_parser.add_argument("--verbose", action="store_true", help="show the bot's logs too")
+    demo_parser.set_defaults(run=demo)
+    commands.add_parser("migrate", help="apply database migrations and exit").set_defaults(
+        run=run_migrations
+    )
+    check = commands.add_parser("check-config", help="validate the policy file and settings")
+    check.add_argument(
+        "path", nargs="?", type=Path, help="policy YAML (default: $INCIDENT_BOT_CONFIG)"
+    )
+    check.set_defaults(run=check_config)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

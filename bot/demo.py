@@ -1,0 +1,94 @@
+"""`incident-bot demo`: a scripted SEV-1 through Slack's real request path, printed as people see it.
+
+The bot, its PostgreSQL (embedded unless `DATABASE_URL` is set) and the Slack stand-in all run
+in this process; every command is a signed HTTP request, every Slack call a real Web API call.
+"""
+
+import os
+import sys
+
+from bot.config import Policy
+from bot.logging import configure
+from bot.sandbox import Sandbox, sandbox
+from bot.standin import Channel, SlackStandIn, render_channel, render_ephemerals
+from bot.store import incidents
+
+
+def _say(text: str) -> None:
+    print(f"\n\033[1m▸ {text}\033[0m", flush=True)
+
+
+async def _script(box: Sandbox) -> Channel:
+    slack = box.slack
+    _say("alice declares a SEV-1")
+    channel = await box.declare(
+        "sev1 Checkout API returning 500s for 12% of requests", user="alice"
+    )
+    bob = slack.resolve_user("bob")
+
+    _say(f"bob and carol join #{channel.name}; three people talk")
+    for person in ("bob", "carol"):
+        await box.sender.join(person, channel.id)
+    for person, text in (
+        (
+            "alice",
+            "Error rate on checkout-api jumped at the top of the hour, right after the v2.3.1 deploy",
+        ),
+        ("bob", "Seeing NullPointerException in PaymentController since the deploy"),
+        ("carol", "Support has 40 tickets about failed payments in the last 10 minutes"),
+    ):
+        await box.sender.post_message(person, channel.id, text)
+
+    _say("alice makes bob technical lead; bob posts updates")
+    await box.command(f"assign lead <@{bob}|bob>", user="alice", channel=channel.id)
+    await box.command(
+        "update identified: v2.3.1 broke payment token refresh; rolling back to v2.3.0",
+        user="bob",
+        channel=channel.id,
+    )
+    await box.command("status", user="alice", channel=channel.id)
+    await slack.wait_for(lambda s: any("Next update due" in e.text for e in s.ephemerals("alice")))
+    await box.command(
+        "update monitoring: rolled back; error rate 0.4% and falling",
+        user="bob",
+        channel=channel.id,
+    )
+    await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
+
+    _say("alice resolves it")
+    await box.command(
+        "resolve Rolled back checkout-api to v2.3.0; error rate back to baseline",
+        user="alice",
+        channel=channel.id,
+    )
+    announce = box.services.policy.announce_channel
+    await slack.wait_for(lambda s: any("Resolved" in m.text for m in s.messages(announce)))
+    return channel
+
+
+def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
+    for title, body in (
+        (f"#{channel.name}", render_channel(slack, channel.id)),
+        (f"#{announce}", render_channel(slack, announce)),
+        ("only alice sees (ephemeral)", render_ephemerals(slack, "alice")),
+    ):
+        print(f"\n\033[1m┌─ {title} ─\033[0m\n{body}")
+
+
+async def run_demo(*, quiet_logs: bool = True) -> int:
+    configure("console", "WARNING" if quiet_logs else "INFO")
+    database_url = os.environ.get("DATABASE_URL") or None
+    async with sandbox(database_url=database_url, policy=Policy()) as box:
+        channel = await _script(box)
+        await box.slack.drain()
+        _print_views(box.slack, channel, box.services.policy.announce_channel)
+        async with box.services.pool.acquire() as conn:
+            incident = await incidents.by_channel(conn, channel.id)
+    if incident is None or incident.is_open:
+        print("\ndemo failed: the incident was not resolved", file=sys.stderr)
+        return 1
+    print(
+        f"\n✔ {incident.channel_name}: declared, {incident.update_count} updates, resolved "
+        f"after {incident.age(incident.declared_at)}; stored in PostgreSQL"
+    )
+    return 0

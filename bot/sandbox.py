@@ -1,0 +1,91 @@
+"""The bot running against the Slack stand-in: what the demo, the tests and the benchmarks drive.
+
+Everything is real except Slack itself: the bot serves HTTP on loopback, its slack_sdk client
+calls the stand-in's Web API, and the stand-in's sender signs requests into the bot.
+"""
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.app import SERVICES, create_web_app, running
+from bot.config import Policy, Settings
+from bot.domain.clock import Clock, system_clock
+from bot.services import Services
+from bot.standin import Channel, SlackSender, SlackStandIn, SlashResult
+
+PEOPLE = ("alice", "bob", "carol", "dave")
+
+
+@dataclass
+class Sandbox:
+    slack: SlackStandIn
+    sender: SlackSender
+    services: Services
+    url: str
+
+    async def command(
+        self, text: str, *, user: str = "alice", channel: str = "incidents"
+    ) -> SlashResult:
+        """Type `/incident <text>` as `user` in `channel`; returns the bot's ack."""
+        return await self.sender.slash(text, user=user, channel=channel)
+
+    async def declare(self, text: str = "sev1 Checkout errors", *, user: str = "alice") -> Channel:
+        """Declare and wait until the channel is set up: initial message pinned, announced."""
+        before = {c.id for c in self.slack.channels.values()}
+        await self.command(f"declare {text}", user=user)
+
+        def ready(slack: SlackStandIn) -> bool:
+            new = [c for c in slack.channels.values() if c.id not in before]
+            return (
+                bool(new)
+                and bool(new[0].pins)
+                and bool(new[0].topic)
+                and slack.messages(self.services.policy.announce_channel) != []
+            )
+
+        await self.slack.wait_for(ready)
+        return next(c for c in self.slack.channels.values() if c.id not in before)
+
+
+def sandbox_settings(
+    slack: SlackStandIn, *, database_url: str | None, **overrides: object
+) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": SecretStr(slack.bot_token),
+        "slack_signing_secret": SecretStr(slack.signing_secret),
+        "slack_api_url": slack.api_url,
+        "database_url": SecretStr(database_url) if database_url else None,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings' own kwarg
+
+
+@asynccontextmanager
+async def sandbox(
+    *,
+    database_url: str | None,
+    policy: Policy | None = None,
+    clock: Clock = system_clock,
+    people: Iterable[str] = PEOPLE,
+    slack: SlackStandIn | None = None,
+    **settings: object,
+) -> AsyncIterator[Sandbox]:
+    """A stand-in workspace with `people` and an announce channel, and the bot serving it."""
+    policy = policy or Policy()
+    async with slack or SlackStandIn() as standin:
+        for name in people:
+            if standin.user_by_name(name) is None:
+                standin.add_user(name)
+        if standin.channel(policy.announce_channel) is None:
+            standin.add_channel(policy.announce_channel, members=[*people, "incident-bot"])
+        app = create_web_app(
+            sandbox_settings(standin, database_url=database_url, **settings), policy, clock
+        )
+        async with running(app) as url:
+            standin.events_url = f"{url}/slack/events"
+            yield Sandbox(standin, SlackSender(standin), app[SERVICES], url)
+            await standin.drain()

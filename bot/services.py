@@ -1,0 +1,23 @@
+"""The process's long-lived parts, built once at start-up and handed to every handler."""
+
+from dataclasses import dataclass
+
+from bot.config import Policy, Settings
+from bot.domain.clock import Clock
+from bot.incidents import IncidentService
+from bot.metrics import Metrics
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackGateway
+from bot.store.db import Pool
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    policy: Policy
+    pool: Pool
+    slack: SlackGateway
+    compose: Composer
+    incidents: IncidentService
+    metrics: Metrics
+    clock: Clock

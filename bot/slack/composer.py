@@ -1,0 +1,138 @@
+"""Every message the bot sends, composed from its template and built into Block Kit."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Policy
+from bot.domain.grammar import SUBCOMMANDS, Role
+from bot.domain.incident import Incident, next_update_due
+from bot.domain.severity import SeverityLevel
+from bot.domain.status import Status
+from bot.slack.messages import SlackMessage, build_message
+from bot.slack.templates import Templates
+
+
+@dataclass(frozen=True)
+class ListedIncident:
+    incident: Incident
+    severity: SeverityLevel
+    age: object
+
+
+class Composer:
+    def __init__(self, templates: Templates, policy: Policy) -> None:
+        self.templates = templates
+        self.policy = policy
+
+    def _severity(self, incident: Incident) -> SeverityLevel:
+        return self.policy.severities.get(incident.severity)
+
+    def _compose(
+        self, template: str, *, header: str | None = None, **context: object
+    ) -> SlackMessage:
+        return build_message(self.templates.render(template, **context), header=header)
+
+    def initial(self, incident: Incident) -> SlackMessage:
+        return self._compose(
+            "initial.mrkdwn.j2",
+            header=incident.title,
+            incident=incident,
+            severity=self._severity(incident),
+            impact="being assessed — describe it in the first `/incident update`",
+            next_update=next_update_due(incident, self.policy.severities),
+        )
+
+    def announce_declared(self, incident: Incident) -> SlackMessage:
+        return self._compose(
+            "announce_declared.mrkdwn.j2", incident=incident, severity=self._severity(incident)
+        )
+
+    def declared_reply(self, incident: Incident) -> SlackMessage:
+        return self._compose(
+            "declared_reply.mrkdwn.j2", incident=incident, severity=self._severity(incident)
+        )
+
+    def topic(self, incident: Incident) -> str:
+        return self.templates.render(
+            "topic.txt.j2", incident=incident, severity=self._severity(incident)
+        )
+
+    def update(
+        self,
+        incident: Incident,
+        *,
+        text: str,
+        author: str,
+        previous_status: Status,
+        posted_at: datetime,
+    ) -> SlackMessage:
+        return self._compose(
+            "update.mrkdwn.j2",
+            incident=incident,
+            severity=self._severity(incident),
+            text=text,
+            author=author,
+            previous_status=previous_status,
+            status_changed=previous_status is not incident.status,
+            posted_at=posted_at,
+            next_update=next_update_due(incident, self.policy.severities),
+        )
+
+    def severity_changed(self, incident: Incident, *, previous: str, author: str) -> SlackMessage:
+        return self._compose(
+            "severity_changed.mrkdwn.j2",
+            severity=self._severity(incident),
+            previous=self.policy.severities.get(previous),
+            author=author,
+        )
+
+    def role_assigned(
+        self, *, role: Role, user: str, previous: str | None, author: str
+    ) -> SlackMessage:
+        return self._compose(
+            "role_assigned.mrkdwn.j2", role=role, user=user, previous=previous, author=author
+        )
+
+    def resolution(self, incident: Incident, *, author: str) -> SlackMessage:
+        return self._compose(
+            "resolution.mrkdwn.j2",
+            header=incident.title,
+            incident=incident,
+            severity=self._severity(incident),
+            duration=incident.age(incident.resolved_at or incident.declared_at),
+            author=author,
+        )
+
+    def announce_resolved(self, incident: Incident) -> SlackMessage:
+        return self._compose(
+            "announce_resolved.mrkdwn.j2",
+            incident=incident,
+            severity=self._severity(incident),
+            duration=incident.age(incident.resolved_at or incident.declared_at),
+        )
+
+    def status_card(self, incident: Incident, now: datetime) -> SlackMessage:
+        due = next_update_due(incident, self.policy.severities)
+        return self._compose(
+            "status_card.mrkdwn.j2",
+            incident=incident,
+            severity=self._severity(incident),
+            age=incident.age(now),
+            next_update=due,
+            overdue=due is not None and due < now,
+        )
+
+    def incident_list(self, incidents: Sequence[Incident], now: datetime) -> SlackMessage:
+        listed = [ListedIncident(i, self._severity(i), i.age(now)) for i in incidents]
+        return self._compose("incident_list.mrkdwn.j2", incidents=listed)
+
+    def help(self) -> SlackMessage:
+        return self._compose(
+            "help.mrkdwn.j2",
+            subcommands=list(SUBCOMMANDS.values()),
+            severities=self.policy.severities.usage,
+        )
+
+    def usage_error(self, message: str, usage: str = "") -> SlackMessage:
+        return self._compose("usage_error.mrkdwn.j2", message=message, usage=usage)

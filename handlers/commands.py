@@ -1,0 +1,135 @@
+"""`/incident …`: parse and acknowledge at once, then do the work after the ack.
+
+The ack answers what needs no I/O (help, a usage error) inside Slack's 3-second window; the
+lazy listener claims the delivery (so a duplicate changes nothing), calls one service
+function and replies ephemerally through `response_url`.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.domain.grammar import (
+    Assign,
+    Command,
+    Declare,
+    Help,
+    ListIncidents,
+    PostUpdate,
+    Regrade,
+    Resolve,
+    ShowStatus,
+    name_of,
+    parse_command,
+)
+from bot.errors import IncidentBotError, UsageError
+from bot.incidents import Invocation, Reply
+from bot.services import Services
+from bot.slack.messages import SlackMessage
+
+log = structlog.get_logger(__name__)
+
+Route = Callable[[Services, Any, Invocation, Reply], Awaitable[None]]
+
+
+async def _declare(services: Services, command: Declare, who: Invocation, reply: Reply) -> None:
+    await services.incidents.declare(command, who, reply)
+
+
+async def _update(services: Services, command: PostUpdate, who: Invocation, _: Reply) -> None:
+    await services.incidents.post_update(command, who)
+
+
+async def _status(services: Services, _: ShowStatus, who: Invocation, reply: Reply) -> None:
+    await reply(await services.incidents.status_card(who))
+
+
+async def _regrade(services: Services, command: Regrade, who: Invocation, _: Reply) -> None:
+    await services.incidents.regrade(command, who)
+
+
+async def _assign(services: Services, command: Assign, who: Invocation, _: Reply) -> None:
+    await services.incidents.assign(command, who)
+
+
+async def _resolve(services: Services, command: Resolve, who: Invocation, _: Reply) -> None:
+    await services.incidents.resolve(command, who)
+
+
+async def _list(services: Services, _: ListIncidents, __: Invocation, reply: Reply) -> None:
+    await reply(await services.incidents.list_open())
+
+
+ROUTES: dict[type, Route] = {
+    Declare: _declare,
+    PostUpdate: _update,
+    ShowStatus: _status,
+    Regrade: _regrade,
+    Assign: _assign,
+    Resolve: _resolve,
+    ListIncidents: _list,
+}
+READ_ONLY = (ShowStatus, ListIncidents)
+
+
+def _ack_payload(message: SlackMessage) -> dict[str, Any]:
+    return {"text": message.text, "blocks": message.block_dicts()}
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    def parse(body: dict[str, Any]) -> Command:
+        return parse_command(str(body.get("text", "")), services.policy.severities)
+
+    async def acknowledge(ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            command = parse(body)
+        except UsageError as error:
+            services.metrics.commands.labels("invalid", "usage_error").inc()
+            await ack(**_ack_payload(services.compose.usage_error(error.message, error.usage)))
+            return
+        if isinstance(command, Help):
+            services.metrics.commands.labels("help", "ok").inc()
+            await ack(**_ack_payload(services.compose.help()))
+            return
+        await ack()
+
+    async def run(body: dict[str, Any], respond: AsyncRespond) -> None:
+        try:
+            command = parse(body)
+        except UsageError:
+            return
+        if isinstance(command, Help):
+            return
+        who = Invocation(
+            user_id=str(body["user_id"]),
+            channel_id=str(body["channel_id"]),
+            delivery_key=f"command:{body.get('trigger_id')}",
+        )
+        name = name_of(command)
+        structlog.contextvars.bind_contextvars(
+            slack_request_id=body.get("trigger_id"), subcommand=name
+        )
+        if not isinstance(command, READ_ONLY) and not await services.incidents.claim(
+            who.delivery_key
+        ):
+            log.info("duplicate_command_ignored")
+            return
+
+        async def reply(message: SlackMessage) -> None:
+            await respond(text=message.text, blocks=message.block_dicts())
+
+        with services.metrics.work_seconds.labels(name).time():
+            try:
+                await ROUTES[type(command)](services, command, who, reply)
+                services.metrics.commands.labels(name, "ok").inc()
+            except UsageError as error:
+                services.metrics.commands.labels(name, "refused").inc()
+                await reply(services.compose.usage_error(error.message, error.usage))
+            except IncidentBotError as error:
+                services.metrics.commands.labels(name, "refused").inc()
+                await reply(services.compose.usage_error(str(error)))
+        structlog.contextvars.clear_contextvars()
+
+    app.command("/incident")(ack=acknowledge, lazy=[run])

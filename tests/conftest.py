@@ -1,0 +1,64 @@
+"""Shared fixtures: one PostgreSQL per test session, a clean schema per test, a clock to move."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.store.db import Pool, create_pool, start_embedded
+from bot.store.migrate import migrate
+
+_TABLES = "timeline_entries, incidents, channel_sequences, slack_deliveries"
+
+
+class FakeClock:
+    """The injected clock: tests move it instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`DATABASE_URL` when set (CI against a real server), else an embedded pgserver."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    server = start_embedded(Path(tmp_path_factory.mktemp("pgdata")))
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return database_url
+
+
+@pytest.fixture
+async def db(migrated: str) -> AsyncIterator[Pool]:
+    """A pool on a freshly emptied schema, for asserting what rows a test left behind."""
+    pool = await create_pool(migrated, min_size=1, max_size=4)
+    async with pool.acquire() as conn:
+        await conn.execute(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE")
+    yield pool
+    await pool.close()

@@ -1,0 +1,122 @@
+import pytest
+
+from bot.domain.grammar import (
+    MAX_TITLE,
+    Assign,
+    Declare,
+    Help,
+    ListIncidents,
+    PostUpdate,
+    Regrade,
+    Resolve,
+    Role,
+    ShowStatus,
+    parse_command,
+)
+from bot.domain.severity import default_severity_policy
+from bot.domain.status import Status
+from bot.errors import UsageError
+
+SEVERITIES = default_severity_policy()
+
+
+def parse(text: str) -> object:
+    return parse_command(text, SEVERITIES)
+
+
+@pytest.mark.parametrize("word", ["sev1", "SEV1", "p0", "critical", "Critical"])
+def test_declare_accepts_every_name_of_a_severity(word: str) -> None:
+    command = parse(f"declare {word} Checkout errors above 10%")
+    assert command == Declare(SEVERITIES.get("sev1"), "Checkout errors above 10%")
+
+
+def test_declare_keeps_the_title_as_typed() -> None:
+    command = parse("declare sev2   <!channel> & <@U123> <https://x|y>  ")
+    assert isinstance(command, Declare)
+    assert command.title == "<!channel> & <@U123> <https://x|y>"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("declare", "Missing severity and title"),
+        ("declare sev1", "Missing title"),
+        ("declare sev9 Checkout", "`sev9` is not a severity"),
+        ("declare urgent Checkout", "sev1/p0/critical"),
+        (f"declare sev1 {'x' * (MAX_TITLE + 1)}", "the limit is 150"),
+    ],
+)
+def test_declare_refuses_bad_input_with_its_usage_line(text: str, problem: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text)
+    assert problem in caught.value.message
+    assert caught.value.usage == "/incident declare <severity> <title…>"
+
+
+def test_a_title_of_exactly_150_characters_is_accepted() -> None:
+    assert isinstance(parse(f"declare sev1 {'x' * MAX_TITLE}"), Declare)
+
+
+def test_update_with_a_leading_status_moves_the_status() -> None:
+    assert parse("update Mitigating: rolling back api") == PostUpdate(
+        "rolling back api", Status.MITIGATING
+    )
+
+
+def test_update_without_a_status_keeps_it() -> None:
+    assert parse("update note: the cache is cold") == PostUpdate("note: the cache is cold", None)
+
+
+def test_update_cannot_resolve() -> None:
+    with pytest.raises(UsageError, match="/incident resolve"):
+        parse("update resolved: all good")
+
+
+def test_update_needs_text() -> None:
+    with pytest.raises(UsageError, match="Missing update text"):
+        parse("update identified:")
+
+
+def test_assign_takes_a_slack_mention() -> None:
+    assert parse("assign lead <@U0ALICE|alice>") == Assign(Role.LEAD, "U0ALICE")
+    assert parse("assign IC <@U0BOB>") == Assign(Role.COMMANDER, "U0BOB")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("assign lead", "Name a role and one person"),
+        ("assign chef <@U1>", "`chef` is not a role"),
+        ("assign lead @alice", "@-mention them"),
+    ],
+)
+def test_assign_refuses_what_is_not_a_role_and_a_person(text: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("status", ShowStatus()),
+        ("list", ListIncidents()),
+        ("help", Help()),
+        ("", Help()),
+        ("severity p1", Regrade(SEVERITIES.get("sev2"))),
+        ("resolve Rolled back to v2.3.0", Resolve("Rolled back to v2.3.0")),
+    ],
+)
+def test_each_subcommand_parses(text: str, expected: object) -> None:
+    assert parse(text) == expected
+
+
+def test_an_unknown_subcommand_points_at_help() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse("escalate now")
+    assert caught.value.message == "`escalate` is not an /incident command."
+    assert caught.value.usage == "/incident help"
+
+
+def test_status_takes_no_arguments() -> None:
+    with pytest.raises(UsageError, match="takes no arguments"):
+        parse("status please")

@@ -1,0 +1,71 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_policy
+from bot.errors import UsageError
+
+DESIGN_EXAMPLE = """
+timezone: Europe/Berlin
+announce_channel: incidents
+channel_prefix: incident
+severities:
+  sev1: {aliases: [p0, critical], label: "SEV-1 Critical", respond_within: 15m, update_every: 15m}
+  sev2: {aliases: [p1, high],     label: "SEV-2 High",     respond_within: 1h,  update_every: 30m}
+escalation:
+  - {after: 30m, notify: ["<!subteam^S0ENGMGRS>"]}
+  - {after: 1h, severities: [sev1], notify: ["<@U0VPENG>"]}
+approvals:
+  approvers: ["U0ALICE", "S0SRELEADS"]
+  self_approval: false
+  expires_after: 15m
+databases:
+  rollout: {dsn_env: ROLLOUT_DATABASE_URL}
+actions:
+  kill:
+    title: Emergency stop (kill switch)
+    kind: sql
+    database: rollout
+    statement: UPDATE rollout_configuration SET emergency_stop = true WHERE feature_name = $1
+    params: [{name: feature, pattern: "^[a-z0-9_]+$", default: hybrid_progressive_capture}]
+alerts:
+  routes:
+    - match: {severity: critical}
+      declare: sev1
+      suggest: [kill]
+"""
+
+
+def test_the_design_example_policy_loads(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text(DESIGN_EXAMPLE)
+    policy = load_policy(path)
+    assert policy.timezone == "Europe/Berlin"
+    assert policy.severities.resolve("high").key == "sev2"
+    assert policy.approvals.expires_after == timedelta(minutes=15)
+    assert policy.actions["kill"].params[0].default == "hybrid_progressive_capture"
+
+
+def test_no_policy_file_gives_the_runbook_defaults() -> None:
+    policy = load_policy(None)
+    assert [level.key for level in policy.severities.levels] == ["sev1", "sev2", "sev3", "sev4"]
+    assert policy.severities.get("sev4").update_every == timedelta(hours=4)
+
+
+def test_policy_errors_name_their_path(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text(
+        "timezone: Mars/Olympus\nseverities:\n  sev1: {label: X, respond_within: soon, update_every: 15m}\n"
+    )
+    with pytest.raises(UsageError) as caught:
+        load_policy(path)
+    assert "timezone: Value error, unknown time zone 'Mars/Olympus'" in caught.value.message
+    assert "severities" in caught.value.message
+    assert "'soon' is not a duration" in caught.value.message
+
+
+def test_secrets_never_show_in_settings_repr() -> None:
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-secret", slack_signing_secret="shh")  # type: ignore[call-arg]
+    assert "xoxb-secret" not in repr(settings)
+    assert "shh" not in str(settings.model_dump())
