@@ -7,14 +7,17 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers.commands
 import handlers.events
 import handlers.health
+from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
 from bot.incidents import IncidentService
@@ -39,10 +42,17 @@ def database_url(settings: Settings) -> str:
 
 
 def build_bolt_app(services: Services) -> AsyncApp:
-    """The Bolt app: listeners ack first; `process_before_response` lets the ack return at once."""
+    """The Bolt app: listeners ack first; `process_before_response` lets the ack return at once.
+
+    Bolt gets a client of its own (it only calls auth.test): it deep-copies its client for lazy
+    listeners, which a client holding the gateway's shared HTTP session cannot survive.
+    """
+    settings = services.settings
     bolt = AsyncApp(
-        client=services.slack.client,
-        signing_secret=services.settings.slack_signing_secret.get_secret_value(),
+        client=AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        ),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
@@ -55,12 +65,14 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
     pool = await create_pool(database_url(settings))
     async with pool.acquire() as conn:
         await migrate(conn)
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
     client = build_client(
         settings.slack_bot_token.get_secret_value(),
         settings.slack_api_url,
         max_retries=settings.slack_max_retries,
+        session=session,
     )
-    gateway = SlackGateway(client)
+    gateway = SlackGateway(client, session)
     composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
     return Services(
         settings=settings,
@@ -71,6 +83,7 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
         incidents=IncidentService(pool, gateway, policy, composer, clock),
         metrics=Metrics(),
         clock=clock,
+        background=Background(),
     )
 
 
@@ -85,6 +98,8 @@ def create_web_app(
         app[BOLT] = build_bolt_app(services)
         log.info("bot_ready", slack_api_url=settings.slack_api_url)
         yield
+        await services.background.close()
+        await services.slack.close()
         await services.pool.close()
 
     async def slack_events(request: web.Request) -> web.Response:

@@ -6,8 +6,10 @@ in this process; every command is a signed HTTP request, every Slack call a real
 
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Policy
+from bot.domain.durations import format_duration
 from bot.logging import configure
 from bot.sandbox import Sandbox, sandbox
 from bot.standin import Channel, SlackStandIn, render_channel, render_ephemerals
@@ -18,7 +20,23 @@ def _say(text: str) -> None:
     print(f"\n\033[1m▸ {text}\033[0m", flush=True)
 
 
-async def _script(box: Sandbox) -> Channel:
+class ScriptClock:
+    """The demo's clock: the script moves it, so twenty minutes of incident play in a second."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(second=0, microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
+
+    def advance(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     slack = box.slack
     _say("alice declares a SEV-1")
     channel = await box.declare(
@@ -32,20 +50,25 @@ async def _script(box: Sandbox) -> Channel:
     for person, text in (
         (
             "alice",
-            "Error rate on checkout-api jumped at the top of the hour, right after the v2.3.1 deploy",
+            "Error rate on checkout-api jumped right after the v2.3.1 deploy",
         ),
         ("bob", "Seeing NullPointerException in PaymentController since the deploy"),
         ("carol", "Support has 40 tickets about failed payments in the last 10 minutes"),
     ):
+        clock.advance(1)
         await box.sender.post_message(person, channel.id, text)
 
     _say("alice makes bob technical lead; bob posts updates")
+    clock.advance(1)
     await box.command(f"assign lead <@{bob}|bob>", user="alice", channel=channel.id)
+    clock.advance(4)
     await box.command(
         "update identified: v2.3.1 broke payment token refresh; rolling back to v2.3.0",
         user="bob",
         channel=channel.id,
     )
+    await slack.wait_for(lambda s: any("Update #1" in m.text for m in s.messages(channel.id)))
+    clock.advance(3)
     await box.command("status", user="alice", channel=channel.id)
     await slack.wait_for(lambda s: any("Next update due" in e.text for e in s.ephemerals("alice")))
     await box.command(
@@ -56,6 +79,7 @@ async def _script(box: Sandbox) -> Channel:
     await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
 
     _say("alice resolves it")
+    clock.advance(17)
     await box.command(
         "resolve Rolled back checkout-api to v2.3.0; error rate back to baseline",
         user="alice",
@@ -78,8 +102,10 @@ def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
 async def run_demo(*, quiet_logs: bool = True) -> int:
     configure("console", "WARNING" if quiet_logs else "INFO")
     database_url = os.environ.get("DATABASE_URL") or None
-    async with sandbox(database_url=database_url, policy=Policy()) as box:
-        channel = await _script(box)
+    clock = ScriptClock()
+    slack = SlackStandIn(now=clock.timestamp)
+    async with sandbox(database_url=database_url, policy=Policy(), clock=clock, slack=slack) as box:
+        channel = await _script(box, clock)
         await box.slack.drain()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
         async with box.services.pool.acquire() as conn:
@@ -88,7 +114,7 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
         print("\ndemo failed: the incident was not resolved", file=sys.stderr)
         return 1
     print(
-        f"\n✔ {incident.channel_name}: declared, {incident.update_count} updates, resolved "
-        f"after {incident.age(incident.declared_at)}; stored in PostgreSQL"
+        f"\n✔ {incident.channel_name}: declared, {incident.update_count} updates, resolved after "
+        f"{format_duration(incident.age(clock()))}; every step stored in PostgreSQL"
     )
     return 0

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock
 from bot.incidents import IncidentService
@@ -21,3 +22,4 @@ class Services:
     incidents: IncidentService
     metrics: Metrics
     clock: Clock
+    background: Background

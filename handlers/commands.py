@@ -1,15 +1,15 @@
 """`/incident …`: parse and acknowledge at once, then do the work after the ack.
 
 The ack answers what needs no I/O (help, a usage error) inside Slack's 3-second window; the
-lazy listener claims the delivery (so a duplicate changes nothing), calls one service
-function and replies ephemerally through `response_url`.
+work then runs in the background: it claims the delivery (so a duplicate changes nothing),
+calls one service function and replies ephemerally through `response_url`.
 """
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.grammar import (
     Assign,
@@ -79,12 +79,9 @@ def _ack_payload(message: SlackMessage) -> dict[str, Any]:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    def parse(body: dict[str, Any]) -> Command:
-        return parse_command(str(body.get("text", "")), services.policy.severities)
-
-    async def acknowledge(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def incident_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
-            command = parse(body)
+            command = parse_command(str(body.get("text", "")), services.policy.severities)
         except UsageError as error:
             services.metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**_ack_payload(services.compose.usage_error(error.message, error.usage)))
@@ -94,14 +91,6 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(**_ack_payload(services.compose.help()))
             return
         await ack()
-
-    async def run(body: dict[str, Any], respond: AsyncRespond) -> None:
-        try:
-            command = parse(body)
-        except UsageError:
-            return
-        if isinstance(command, Help):
-            return
         who = Invocation(
             user_id=str(body["user_id"]),
             channel_id=str(body["channel_id"]),
@@ -111,25 +100,30 @@ def register(app: AsyncApp, services: Services) -> None:
         structlog.contextvars.bind_contextvars(
             slack_request_id=body.get("trigger_id"), subcommand=name
         )
-        if not isinstance(command, READ_ONLY) and not await services.incidents.claim(
-            who.delivery_key
-        ):
-            log.info("duplicate_command_ignored")
-            return
+        services.background.start(
+            _run(services, command, who, str(body["response_url"])), name=f"command:{name}"
+        )
 
-        async def reply(message: SlackMessage) -> None:
-            await respond(text=message.text, blocks=message.block_dicts())
+    app.command("/incident")(incident_command)
 
-        with services.metrics.work_seconds.labels(name).time():
-            try:
-                await ROUTES[type(command)](services, command, who, reply)
-                services.metrics.commands.labels(name, "ok").inc()
-            except UsageError as error:
-                services.metrics.commands.labels(name, "refused").inc()
-                await reply(services.compose.usage_error(error.message, error.usage))
-            except IncidentBotError as error:
-                services.metrics.commands.labels(name, "refused").inc()
-                await reply(services.compose.usage_error(str(error)))
-        structlog.contextvars.clear_contextvars()
 
-    app.command("/incident")(ack=acknowledge, lazy=[run])
+async def _run(services: Services, command: Command, who: Invocation, response_url: str) -> None:
+    """The command's work, after the ack: claim the delivery, do it, answer problems ephemerally."""
+    name = name_of(command)
+    if not isinstance(command, READ_ONLY) and not await services.incidents.claim(who.delivery_key):
+        log.info("duplicate_command_ignored")
+        return
+
+    async def reply(message: SlackMessage) -> None:
+        await services.slack.respond(response_url, message)
+
+    with services.metrics.work_seconds.labels(name).time():
+        try:
+            await ROUTES[type(command)](services, command, who, reply)
+            services.metrics.commands.labels(name, "ok").inc()
+        except UsageError as error:
+            services.metrics.commands.labels(name, "refused").inc()
+            await reply(services.compose.usage_error(error.message, error.usage))
+        except IncidentBotError as error:
+            services.metrics.commands.labels(name, "refused").inc()
+            await reply(services.compose.usage_error(str(error)))

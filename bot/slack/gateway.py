@@ -9,6 +9,7 @@ its limits (topic length) are respected before a call is made.
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
+import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -18,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack.messages import MAX_TOPIC, SlackMessage, truncate
 
@@ -37,8 +39,11 @@ class NameTaken(SlackError):
     """A channel of that name exists (perhaps archived, or made by hand)."""
 
 
-def build_client(token: str, base_url: str, *, max_retries: int) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=base_url, timeout=30)
+def build_client(
+    token: str, base_url: str, *, max_retries: int, session: aiohttp.ClientSession
+) -> AsyncWebClient:
+    """slack_sdk's client on one shared HTTP session (without it, each call opens a new one)."""
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=30, session=session)
     client.retry_handlers.extend(
         [
             AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
@@ -52,15 +57,33 @@ def build_client(token: str, base_url: str, *, max_retries: int) -> AsyncWebClie
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, session: aiohttp.ClientSession) -> None:
         self.client = client
+        self._session = session
         self._names: dict[str, str] = {}
 
-    async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> dict[str, Any]:
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def respond(self, response_url: str, message: SlackMessage) -> None:
+        """Answer a command or click ephemerally through its `response_url` (5 uses, 30 minutes)."""
+        webhook = AsyncWebhookClient(response_url, session=self._session, timeout=10)
+        response = await webhook.send(text=message.text, blocks=message.block_dicts())
+        if response.status_code != 200:
+            log.warning(
+                "response_url_refused", status=response.status_code, body=response.body[:200]
+            )
+
+    async def _call(
+        self, method: str, call: Awaitable[AsyncSlackResponse], *, done_already: str = ""
+    ) -> dict[str, Any]:
+        """Make one Web API call; `done_already` names the error that means "nothing to do"."""
         try:
             response = await call
         except SlackApiError as error:
             code = str(error.response.get("error", "unknown_error"))
+            if code == done_already:
+                return {}
             log.warning("slack_call_failed", method=method, error=code)
             if code == "name_taken":
                 raise NameTaken(method, code) from None
@@ -78,14 +101,11 @@ class SlackGateway:
         wanted = ",".join(sorted(set(users)))
         if not wanted:
             return
-        try:
-            await self._call(
-                "conversations.invite",
-                self.client.conversations_invite(channel=channel, users=wanted),
-            )
-        except SlackError as error:
-            if error.error != "already_in_channel":
-                raise
+        await self._call(
+            "conversations.invite",
+            self.client.conversations_invite(channel=channel, users=wanted),
+            done_already="already_in_channel",
+        )
 
     async def set_topic(self, channel: str, topic: str) -> None:
         await self._call(
@@ -119,11 +139,11 @@ class SlackGateway:
         )
 
     async def pin(self, channel: str, ts: str) -> None:
-        try:
-            await self._call("pins.add", self.client.pins_add(channel=channel, timestamp=ts))
-        except SlackError as error:
-            if error.error != "already_pinned":
-                raise
+        await self._call(
+            "pins.add",
+            self.client.pins_add(channel=channel, timestamp=ts),
+            done_already="already_pinned",
+        )
 
     async def permalink(self, channel: str, ts: str) -> str:
         data = await self._call(

@@ -43,7 +43,7 @@ class Templates:
             finalize=_finalize,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
-            trim_blocks=True,
+            trim_blocks=False,
         )
         self._tz = tz
         self._env.filters.update(

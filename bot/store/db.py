@@ -31,7 +31,7 @@ def start_embedded(folder: Path) -> Any:
         import pgserver  # only needed when no DATABASE_URL is set
 
         folder.mkdir(parents=True, exist_ok=True)
-        return pgserver.get_server(folder.resolve())
+        return pgserver.get_server(folder.resolve())  # type: ignore[attr-defined]
 
 
 def embedded_database_url(data_dir: Path) -> str:
