@@ -4,6 +4,7 @@
 exercise the same path: signed HTTP request → Bolt → handlers → bot/ → PostgreSQL and Slack.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
+from bot.scheduler import Scheduler, run_in_background
 from bot.services import Services
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
@@ -84,20 +86,26 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
         metrics=Metrics(),
         clock=clock,
         background=Background(),
+        scheduler=Scheduler(pool, clock, {}),
     )
 
 
 def create_web_app(
-    settings: Settings, policy: Policy, clock: Clock = system_clock
+    settings: Settings, policy: Policy, clock: Clock = system_clock, *, run_scheduler: bool = True
 ) -> web.Application:
+    """The bot's HTTP application; `run_scheduler=False` leaves due jobs to explicit `run_due()`."""
     app = web.Application(client_max_size=1024 * 1024)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         services = await open_services(settings, policy, clock)
         app[SERVICES] = services
         app[BOLT] = build_bolt_app(services)
+        scheduler = run_in_background(services.scheduler) if run_scheduler else None
         log.info("bot_ready", slack_api_url=settings.slack_api_url)
         yield
+        if scheduler is not None:
+            scheduler.cancel()
+            await asyncio.gather(scheduler, return_exceptions=True)
         await services.background.close()
         await services.slack.close()
         await services.pool.close()

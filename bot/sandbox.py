@@ -74,7 +74,11 @@ async def sandbox(
     slack: SlackStandIn | None = None,
     **settings: object,
 ) -> AsyncIterator[Sandbox]:
-    """A stand-in workspace with `people` and an announce channel, and the bot serving it."""
+    """A stand-in workspace with `people` and an announce channel, and the bot serving it.
+
+    The scheduler loop does not run here: the clock may be scripted, so callers move it and
+    call `services.scheduler.run_due()`.
+    """
     policy = policy or Policy()
     async with slack or SlackStandIn() as standin:
         for name in people:

@@ -7,6 +7,7 @@ from bot.config import Policy, Settings
 from bot.domain.clock import Clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
+from bot.scheduler import Scheduler
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.store.db import Pool
@@ -23,3 +24,4 @@ class Services:
     metrics: Metrics
     clock: Clock
     background: Background
+    scheduler: Scheduler

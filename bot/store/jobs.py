@@ -1,0 +1,132 @@
+"""The `jobs` and `job_effects` tables: durable timers claimed once across replicas."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from bot.store.db import Connection
+
+WAKE_CHANNEL = "incident_bot_jobs"
+"""NOTIFY channel: a replica that schedules a job wakes the others' schedulers."""
+
+_COLUMNS = "id, key, kind, incident_id, due_at, payload, attempts"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    key: str
+    kind: str
+    incident_id: int | None
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _job(row: asyncpg.Record) -> Job:
+    return Job(**dict(row))
+
+
+async def schedule(
+    conn: Connection,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    incident_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Add a job unless one with `key` exists; True if added. Wakes every replica's scheduler."""
+    added = await conn.fetchval(
+        """INSERT INTO jobs (key, kind, incident_id, due_at, payload, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING true""",
+        key,
+        kind,
+        incident_id,
+        due_at,
+        payload or {},
+        now,
+    )
+    if added:
+        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+    return bool(added)
+
+
+async def cancel(conn: Connection, *, incident_id: int, kinds: tuple[str, ...]) -> int:
+    """Cancel an incident's pending jobs of these kinds; returns how many."""
+    status: str = await conn.execute(
+        """UPDATE jobs SET state = 'cancelled'
+           WHERE incident_id = $1 AND kind = ANY($2::text[]) AND state = 'pending'""",
+        incident_id,
+        list(kinds),
+    )
+    return int(status.split()[-1])
+
+
+async def claim_due(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Job]:
+    """Take up to `limit` due jobs (or jobs whose lease lapsed) for this replica."""
+    rows = await conn.fetch(
+        f"""UPDATE jobs SET state = 'running', leased_until = $1::timestamptz + $2::interval,
+                            attempts = attempts + 1
+            WHERE id IN (
+                SELECT id FROM jobs
+                WHERE (state = 'pending' AND due_at <= $1)
+                   OR (state = 'running' AND leased_until < $1)
+                ORDER BY due_at
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING {_COLUMNS}""",
+        now,
+        lease,
+        limit,
+    )
+    return sorted((_job(r) for r in rows), key=lambda job: job.due_at)
+
+
+async def finish(conn: Connection, job_id: int, *, now: datetime, error: str | None = None) -> None:
+    await conn.execute(
+        """UPDATE jobs SET state = $2, finished_at = $3, last_error = $4, leased_until = NULL
+           WHERE id = $1 AND state = 'running'""",
+        job_id,
+        "failed" if error else "done",
+        now,
+        error,
+    )
+
+
+async def next_due(conn: Connection) -> datetime | None:
+    """The earliest time a job becomes claimable (a due time or a lease's end)."""
+    due: datetime | None = await conn.fetchval(
+        """SELECT min(CASE WHEN state = 'pending' THEN due_at ELSE leased_until END)
+           FROM jobs WHERE state IN ('pending', 'running')"""
+    )
+    return due
+
+
+async def claim_effect(conn: Connection, key: str, now: datetime) -> bool:
+    """True the first time an effect is claimed: a job's post happens at most once."""
+    claimed = await conn.fetchval(
+        "INSERT INTO job_effects (key, done_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+        key,
+        now,
+    )
+    return bool(claimed)
+
+
+async def pending(conn: Connection, *, incident_id: int) -> list[Job]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM jobs WHERE incident_id = $1 AND state = 'pending' ORDER BY due_at",
+        incident_id,
+    )
+    return [_job(r) for r in rows]
+
+
+async def retry(conn: Connection, job_id: int, *, due_at: datetime) -> None:
+    await conn.execute(
+        "UPDATE jobs SET state = 'pending', due_at = $2, leased_until = NULL WHERE id = $1 AND state = 'running'",
+        job_id,
+        due_at,
+    )
