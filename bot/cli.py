@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import structlog
+import uvloop
 from aiohttp import web
 
 from bot.app import BOLT, create_web_app, database_url
@@ -31,6 +32,7 @@ def serve(_: argparse.Namespace) -> int:
     app = create_web_app(settings, policy)
     if settings.uses_socket_mode:
         app.cleanup_ctx.append(_socket_mode(settings))
+    uvloop.install()
     web.run_app(app, port=settings.port, print=None, access_log=None)
     return 0
 
