@@ -64,7 +64,11 @@ def build_bolt_app(services: Services) -> AsyncApp:
 
 
 async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Services:
-    pool = await create_pool(database_url(settings))
+    pool = await create_pool(
+        database_url(settings),
+        min_size=settings.database_pool_size,
+        max_size=settings.database_pool_size,
+    )
     async with pool.acquire() as conn:
         await migrate(conn)
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))

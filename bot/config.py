@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: SecretStr | None = None
+    database_pool_size: int = Field(default=10, ge=2)
     data_dir: Path = Path(".incident-bot")
     incident_bot_config: Path | None = None
     alert_webhook_token: SecretStr | None = None

@@ -5,7 +5,6 @@ work then runs in the background: it claims the delivery (so a duplicate changes
 calls one service function and replies ephemerally through `response_url`.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -73,9 +72,6 @@ ROUTES: dict[type, Route] = {
     ListIncidents: _list,
 }
 READ_ONLY = (ShowStatus, ListIncidents)
-INLINE_ANSWER_SECONDS = 1.0
-"""A read-only command answers in its ack when the database answers this fast (it nearly always
-does): the card arrives with the ack, one round trip sooner. Otherwise it answers afterwards."""
 
 
 def _ack_payload(message: SlackMessage) -> dict[str, Any]:
@@ -94,7 +90,6 @@ def register(app: AsyncApp, services: Services) -> None:
             services.metrics.commands.labels("help", "ok").inc()
             await ack(**_ack_payload(services.compose.help()))
             return
-        await ack()
         who = Invocation(
             user_id=str(body["user_id"]),
             channel_id=str(body["channel_id"]),
@@ -104,31 +99,12 @@ def register(app: AsyncApp, services: Services) -> None:
         structlog.contextvars.bind_contextvars(
             slack_request_id=body.get("trigger_id"), subcommand=name
         )
+        await ack()
         services.background.start(
             _run(services, command, who, str(body["response_url"])), name=f"command:{name}"
         )
 
     app.command("/incident")(incident_command)
-
-
-async def _answer_inline(
-    services: Services, command: Command, who: Invocation
-) -> SlackMessage | None:
-    """The answer to a read-only command, or None if it takes too long to give in the ack."""
-    answers: list[SlackMessage] = []
-
-    async def keep(message: SlackMessage) -> None:
-        answers.append(message)
-
-    try:
-        async with asyncio.timeout(INLINE_ANSWER_SECONDS):
-            await ROUTES[type(command)](services, command, who, keep)
-    except TimeoutError:
-        log.warning("inline_answer_too_slow")
-        return None
-    except UsageError as error:
-        return services.compose.usage_error(error.message, error.usage)
-    return answers[0] if answers else None
 
 
 async def _run(services: Services, command: Command, who: Invocation, response_url: str) -> None:

@@ -80,3 +80,26 @@ async def handle_response_url(slack: SlackStandIn, request: web.Request) -> tupl
             )
         )
     return 200, {"ok": True}
+
+
+def show_command_ack(slack: SlackStandIn, channel_id: str, user_id: str, body: JSON) -> None:
+    """Show a slash command's ack body as Slack does: ephemeral, or in the channel if asked."""
+    text = str(body.get("text") or "")
+    raw_blocks = body.get("blocks")
+    blocks = with_block_ids(raw_blocks if isinstance(raw_blocks, list) else [])
+    if not text and not blocks:
+        return
+    if body.get("response_type") == "in_channel":
+        ops.post(slack, slack.channels[channel_id], user=BOT_USER_ID, text=text, blocks=blocks)
+        return
+    slack.ephemeral_log.append(
+        Ephemeral(
+            channel=channel_id,
+            user=user_id,
+            text=text,
+            blocks=blocks,
+            via="ack",
+            ts=slack.next_ts(),
+        )
+    )
+    slack.changed()

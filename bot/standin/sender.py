@@ -24,6 +24,7 @@ from bot.standin.events import (
     envelope,
     sign,
 )
+from bot.standin.responses import show_command_ack
 from bot.standin.shapes import message_json
 from bot.standin.state import JSON, Channel, Message, User
 from bot.standin.webapi import SlackStandIn
@@ -87,6 +88,8 @@ class SlackSender:
             FORM,
             bad_signature=bad_signature,
         )
+        if result.status == 200 and isinstance(result.json, dict):
+            show_command_ack(self.standin, where.id, person.id, result.json)
         return SlashResult(
             result.status, result.body_text, result.json, response_url, result.elapsed_ms, trigger
         )

@@ -97,7 +97,7 @@ class Ephemeral:
     user: str
     text: str
     blocks: list[JSON]
-    via: Literal["api", "response_url"]
+    via: Literal["api", "response_url", "ack"]
     ts: str
     thread_ts: str | None = None
     replace_original: bool = False
