@@ -11,7 +11,7 @@ import pytest
 from bot.store.db import Pool, create_pool, start_embedded
 from bot.store.migrate import migrate
 
-_TABLES = "timeline_entries, incidents, channel_sequences, slack_deliveries"
+_KEPT = ("schema_migrations",)
 
 
 class FakeClock:
@@ -59,6 +59,11 @@ async def db(migrated: str) -> AsyncIterator[Pool]:
     """A pool on a freshly emptied schema, for asserting what rows a test left behind."""
     pool = await create_pool(migrated, min_size=1, max_size=4)
     async with pool.acquire() as conn:
-        await conn.execute(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE")
+        tables = await conn.fetchval(
+            """SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables
+               WHERE schemaname = current_schema() AND tablename <> ALL($1::text[])""",
+            list(_KEPT),
+        )
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     yield pool
     await pool.close()
