@@ -1,7 +1,12 @@
 """Small readers over the stand-in's state, so tests say what a person would see."""
 
+from collections.abc import Callable
+
+from asyncpg import Record
+
 from bot.sandbox import Sandbox
 from bot.standin import SlackStandIn
+from bot.store.db import Pool
 
 
 def texts(slack: SlackStandIn, channel: str) -> list[str]:
@@ -25,3 +30,22 @@ async def message_in(bot: Sandbox, channel: str, containing: str) -> str:
 
     await bot.slack.wait_for(has_message)
     return next(text for text in texts(bot.slack, channel) if containing in text)
+
+
+async def as_slack_does(bot: Sandbox, change: Callable[[], object]) -> None:
+    """Make a change in the stand-in and deliver, signed, every event Slack would send for it."""
+    with bot.slack.capturing() as events:
+        change()
+    for event in events:
+        result = await bot.sender.event(event)
+        assert result.ok, result
+
+
+async def stamped(db: Pool, *kinds: str) -> list[Record]:
+    """Timeline rows in timeline order, of the given kinds (all kinds when none are given)."""
+    async with db.acquire() as conn:
+        return await conn.fetch(
+            """SELECT kind, actor, body, slack_ts, at, data FROM timeline_entries
+               WHERE cardinality($1::text[]) = 0 OR kind = ANY($1::text[]) ORDER BY at, id""",
+            list(kinds),
+        )
