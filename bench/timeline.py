@@ -18,21 +18,20 @@ import json
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
 
-from bench.ack_latency import cpu_seconds, percentile, wait_ready
+from bench.ack_latency import cpu_seconds, declare_one, percentile, serve_bot
 from bot.config import Policy
 from bot.domain.clock import system_clock
 from bot.postmortem import PostmortemService
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
-from bot.standin import SlackSender, SlackStandIn, sign
+from bot.standin import SlackStandIn, sign
 from bot.standin.events import envelope
 from bot.store import incidents, timeline
 from bot.store.db import connect, start_embedded
@@ -156,34 +155,10 @@ async def main(events: int, concurrency: int, port: int, profile: str | None) ->
             for n in range(PEOPLE):
                 slack.add_user(f"person{n:02d}", display_name=f"Person {n:02d}")
             slack.add_channel("incidents", members=["person00", "incident-bot"])
-            url = f"http://127.0.0.1:{port}"
-            slack.events_url = f"{url}/slack/events"
-            env = {
-                **os.environ,
-                "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_SIGNING_SECRET": slack.signing_secret,
-                "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": str(port),
-                "LOG_LEVEL": "WARNING",
-                "SLACK_APP_TOKEN": "",
-            }
-            profiling = ["-m", "cProfile", "-o", profile] if profile else []
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, *profiling, "-m", "bot.cli", "serve", env=env
-            )
+            profiling = ("-m", "cProfile", "-o", profile) if profile else ()
+            bot = await serve_bot(slack, database_url, port, *profiling)
             try:
-                await wait_ready(url, bot)
-                await SlackSender(slack).slash(
-                    "declare sev1 Benchmark incident", user="person00", channel="incidents"
-                )
-                await slack.wait_for(
-                    lambda s: any(
-                        c.name.startswith("incident-") and c.pins for c in s.channels.values()
-                    ),
-                    timeout=10,
-                )
-                channel = next(c for c in slack.channels.values() if c.name.startswith("incident-"))
+                channel = await declare_one(slack, "person00")
                 warmup = message_requests(slack, channel.id, 200)
                 measured = message_requests(slack, channel.id, events)
                 await send_all(slack.events_url, warmup, concurrency)
