@@ -77,9 +77,16 @@ class SlackGateway:
     async def _call(
         self, method: str, call: Awaitable[AsyncSlackResponse], *, done_already: str = ""
     ) -> dict[str, Any]:
-        """Make one Web API call; `done_already` names the error that means "nothing to do"."""
+        """Make one Web API call; `done_already` names the error that means "nothing to do".
+
+        Slack out of reach (after the client's own retries) is a SlackError too, `unreachable`,
+        so callers report it or do without, like any refusal.
+        """
         try:
             response = await call
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("slack_unreachable", method=method, error=type(error).__name__)
+            raise SlackError(method, "unreachable") from error
         except SlackApiError as error:
             code = str(error.response.get("error", "unknown_error"))
             if code == done_already:

@@ -4,11 +4,17 @@ import asyncio
 import os
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Policy
 from bot.domain.timeline import Entry
+from bot.people import names_of
 from bot.sandbox import Sandbox, sandbox
+from bot.slack.gateway import SlackGateway
 from bot.standin import Channel, ops
 from bot.store import timeline
 from bot.store.db import Pool
@@ -409,3 +415,13 @@ async def test_links_are_left_out_when_slack_wont_name_the_workspace(
     clock.advance(minutes=1)
     document = await resolve(bot, channel)
     assert "| alice | no link for me |" in document
+
+
+async def test_people_slack_cannot_describe_are_shown_by_their_id(db: Pool) -> None:
+    async with aiohttp.ClientSession() as session:
+        nowhere = AsyncWebClient(
+            token="xoxb-1", base_url="http://127.0.0.1:9/api/", session=session, retry_handlers=[]
+        )
+        gateway = SlackGateway(nowhere, session)
+        names = await names_of(db, gateway, {"U0GONE"}, datetime.now(UTC))
+        assert (names, await gateway.workspace_url()) == ({"U0GONE": "U0GONE"}, None)
