@@ -1,15 +1,16 @@
 """The post-mortem: written from the timeline on resolve and on request, shared, stored, printed."""
 
 import asyncio
-import os
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import pytest
+import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import cli
 from bot.config import Policy
 from bot.domain.timeline import Entry
 from bot.people import names_of
@@ -381,29 +382,27 @@ async def test_the_document_of_an_open_incident_is_written_fresh_and_marked_draf
 
 
 async def test_the_cli_prints_the_stored_postmortem(
-    bot: Sandbox, migrated: str, tmp_path: Path
+    bot: Sandbox,
+    migrated: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     channel = await bot.declare("sev2 Search is slow")
     document = await resolve(bot, channel)
-    printed, missing = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "postmortem",
-            reference,
-            cwd=tmp_path,
-            env={**os.environ, "DATABASE_URL": migrated, "SLACK_BOT_TOKEN": "xoxb-unused"},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for reference in (f"#{channel.name}", "#incident-19990101-001")
-    ]
-    out, _ = await printed.communicate()
-    _, err = await missing.communicate()
-    assert (printed.returncode, out.decode().strip()) == (0, document)
-    assert missing.returncode == 1
-    assert "No incident has the channel '#incident-19990101-001'" in err.decode()
+    monkeypatch.chdir(tmp_path)
+    for name, value in (("DATABASE_URL", migrated), ("SLACK_API_URL", bot.slack.api_url)):
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()  # what the bot logged so far
+    try:
+        printed = await asyncio.to_thread(cli.main, ["postmortem", f"#{channel.name}"])
+        out = capsys.readouterr().out
+        missing = await asyncio.to_thread(cli.main, ["postmortem", "#incident-19990101-001"])
+    finally:
+        structlog.reset_defaults()
+    assert (printed, out.strip()) == (0, document)
+    assert missing == 1
+    assert "No incident has the channel '#incident-19990101-001'" in capsys.readouterr().err
 
 
 async def test_links_are_left_out_when_slack_wont_name_the_workspace(
