@@ -82,15 +82,7 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     )
     await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
 
-    _say("bob and alice note the root cause and an action item for the post-mortem")
-    for person, note in (
-        ("bob", "root cause: v2.3.1 removed the retry around payment token refresh"),
-        ("alice", "action item: canary checkout-api deploys on payment success rate"),
-    ):
-        clock.advance(1)
-        await box.command(f"note {note}", user=person, channel=channel.id)
-        await slack.wait_for(_posted(channel.id, note.partition(": ")[2]))
-
+    await _take_notes(box, clock, channel)
     _say("alice resolves it; the bot writes the post-mortem from the timeline")
     clock.advance(17)
     await box.command(
@@ -102,6 +94,17 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     await slack.wait_for(lambda s: any("Resolved" in m.text for m in s.messages(announce)))
     await slack.wait_for(lambda s: bool(s.files()))
     return channel
+
+
+async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> None:
+    _say("bob and alice note the root cause and an action item for the post-mortem")
+    for person, note in (
+        ("bob", "root cause: v2.3.1 removed the retry around payment token refresh"),
+        ("alice", "action item: canary checkout-api deploys on payment success rate"),
+    ):
+        clock.advance(1)
+        await box.command(f"note {note}", user=person, channel=channel.id)
+        await box.slack.wait_for(_posted(channel.id, note.partition(": ")[2]))
 
 
 def _posted(channel_id: str, words: str) -> Callable[[SlackStandIn], bool]:
