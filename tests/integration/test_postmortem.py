@@ -1,7 +1,6 @@
-"""The post-mortem: written from the timeline on resolve and on request, shared, stored, printed."""
+"""The post-mortem as people get it: shared on resolve and on request, stored, printed by the CLI."""
 
 import asyncio
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,68 +10,24 @@ import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import cli
-from bot.config import Policy
-from bot.domain.timeline import Entry
 from bot.people import names_of
-from bot.sandbox import Sandbox, sandbox
+from bot.sandbox import Sandbox
 from bot.slack.gateway import SlackGateway
-from bot.standin import Channel, ops
-from bot.store import timeline
 from bot.store.db import Pool
 from tests.conftest import FakeClock
-from tests.integration.helpers import as_slack_does, message_in, reply_to
-
-SECTIONS = [
-    "## Summary",
-    "## Impact",
-    "## Resolution",
-    "## Key times",
-    "## Status phases",
-    "## Timeline",
-    "### Key events",
-    "## Actions taken",
-    "## Root cause",
-    "## What went well",
-    "## What could be better",
-    "## Lessons learned",
-    "## Action items",
-]
-UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-
-
-async def shared(bot: Sandbox, count: int = 1) -> str:
-    """The text of the `count`-th post-mortem file the bot shared."""
-    await bot.slack.wait_for(lambda s: len(s.files()) >= count)
-    return bot.slack.files()[count - 1].content.decode()
-
-
-async def resolve(bot: Sandbox, channel: Channel, text: str = "Rolled back to v2.3.0") -> str:
-    await bot.command(f"resolve {text}", channel=channel.id)
-    return await shared(bot)
-
-
-async def run(bot: Sandbox, channel: Channel, text: str, expect: str, user: str = "alice") -> None:
-    """Run a command in the incident channel and wait until the bot has posted its outcome."""
-    await bot.command(text, user=user, channel=channel.id)
-    await message_in(bot, channel.id, expect)
-
-
-def section(document: str, heading: str) -> str:
-    """The body of one `## heading` section."""
-    start = document.index(heading + "\n") + len(heading) + 1
-    following = [document.find("\n## ", start), len(document)]
-    return document[start : min(i for i in following if i != -1)].strip()
-
-
-def table_rows(document: str, heading: str) -> list[list[str]]:
-    """The cells of each row of the table under `heading` (header rows left out)."""
-    lines = [ln for ln in section(document, heading).splitlines() if ln.startswith("|")]
-    return [[c.strip() for c in UNESCAPED_PIPE.split(ln)[1:-1]] for ln in lines[2:]]
+from tests.integration.helpers import (
+    message_in,
+    reply_to,
+    resolved_postmortem,
+    run_in,
+    section,
+    shared_postmortem,
+)
 
 
 async def test_resolving_shares_the_postmortem_as_a_markdown_file(bot: Sandbox, db: Pool) -> None:
     channel = await bot.declare("sev1 Checkout errors")
-    document = await resolve(bot, channel)
+    document = await resolved_postmortem(bot, channel)
 
     file = bot.slack.files()[0]
     assert (file.name, file.title) == (
@@ -87,217 +42,14 @@ async def test_resolving_shares_the_postmortem_as_a_markdown_file(bot: Sandbox, 
         assert await conn.fetchval("SELECT markdown FROM postmortems") == document
 
 
-async def test_the_postmortem_has_every_section_of_the_runbooks_in_order(bot: Sandbox) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    document = await resolve(bot, channel)
-    found = [line for line in document.splitlines() if line.startswith("##")]
-    assert found == SECTIONS
-
-
-async def test_every_stamped_message_appears_in_the_timeline_in_order(
-    bot: Sandbox, clock: FakeClock
-) -> None:
-    channel = await bot.declare("sev1 Checkout errors")
-    for person in ("bob", "carol"):
-        await bot.sender.join(person, channel.id)
-    said = []
-    for person, text in (
-        ("alice", "Error rate jumped after the deploy"),
-        ("bob", "NPEs in PaymentController"),
-        ("carol", "40 tickets about failed payments"),
-        ("bob", "Rolling back to v2.3.0"),
-    ):
-        clock.advance(minutes=1)
-        said.append(await bot.sender.post_message(person, channel.id, text))
-    clock.advance(minutes=1)
-    await bot.sender.post_message("alice", channel.id, "thanks", thread_ts=said[1].ts)
-    document = await resolve(bot, channel)
-
-    rows = [(who, what) for _, who, what in table_rows(document, "## Timeline")]
-    messages = [(who, what.split(" [↗]")[0]) for who, what in rows[1:-1]]
-    assert messages == [
-        ("alice", "Error rate jumped after the deploy"),
-        ("bob", "NPEs in PaymentController"),
-        ("carol", "40 tickets about failed payments"),
-        ("bob", "Rolling back to v2.3.0"),
-        ("alice", "↳ thanks"),
-    ]
-    link = f"https://standin.slack.com/archives/{channel.id}/p{said[0].ts.replace('.', '')}"
-    assert f"[↗]({link})" in rows[1][1]
-    assert rows[0][1] == "**Declared SEV-1 Critical: Checkout errors**"
-    assert rows[-1][1] == "**Resolved:** Rolled back to v2.3.0"
-
-
-async def test_a_deleted_message_is_shown_as_deleted_without_its_text(
-    bot: Sandbox, clock: FakeClock
-) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    await bot.sender.join("bob", channel.id)
-    oops = await bot.sender.post_message("bob", channel.id, "db password is hunter2")
-    await bot.sender.edit_message("bob", channel.id, oops.ts, "db password is hunter3")
-    await bot.sender.delete_message("bob", channel.id, oops.ts)
-    clock.advance(minutes=1)
-    document = await resolve(bot, channel)
-
-    assert "hunter" not in document
-    whats = [what for _, who, what in table_rows(document, "## Timeline") if who == "bob"]
-    assert whats[0] == whats[1] == "_(deleted)_"
-    assert whats[2].startswith("_deleted the message of 09:30:00_")
-
-
-async def test_edits_and_pins_are_rows_of_their_own(bot: Sandbox, clock: FakeClock) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    await bot.sender.join("bob", channel.id)
-    said = await bot.sender.post_message("bob", channel.id, "cause: hot shard")
-    await bot.sender.edit_message("bob", channel.id, said.ts, "cause: hot shard 7")
-    alice = bot.slack.resolve_user("alice")
-    where = bot.slack.channels[channel.id]
-    await as_slack_does(bot, lambda: ops.pin(bot.slack, where, said, by=alice))
-    clock.advance(minutes=1)
-    document = await resolve(bot, channel)
-
-    whats = [what.split(" [↗]")[0] for _, _, what in table_rows(document, "## Timeline")]
-    assert whats[1:4] == [
-        "📌 **cause: hot shard**",
-        "_edited the message of 09:30:00:_ cause: hot shard 7",
-        "📌 _pinned the message of 09:30:00 as a key event:_ cause: hot shard 7",
-    ]
-    assert "- 09:30:00 — alice pinned: cause: hot shard 7" in section(document, "## Timeline")
-
-
-async def test_key_times_count_from_the_declaration(bot: Sandbox, clock: FakeClock) -> None:
-    channel = await bot.declare("sev1 Checkout errors")
-    await bot.sender.join("bob", channel.id)
-    clock.advance(minutes=3)
-    await bot.sender.post_message("bob", channel.id, "looking")
-    clock.advance(minutes=9)
-    await run(bot, channel, "update mitigating: rolling back", "Update #1", user="bob")
-    clock.advance(minutes=18)
-    document = await resolve(bot, channel)
-
-    assert table_rows(document, "## Key times") == [
-        ["Time to first response", "3m (target 15m)", "2026-11-24 09:33 UTC"],
-        ["Time to commander assigned", "0s", "2026-11-24 09:30 UTC"],
-        ["Time to mitigation", "12m", "2026-11-24 09:42 UTC"],
-        ["Time to resolution", "30m", "2026-11-24 10:00 UTC"],
-    ]
-
-
-async def test_the_status_phases_are_drawn_as_a_mermaid_gantt(
-    bot: Sandbox, clock: FakeClock
-) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    clock.advance(minutes=10)
-    await run(bot, channel, "update identified: hot shard", "Update #1")
-    clock.advance(minutes=5)
-    await run(bot, channel, "update mitigating: moving shard 7", "Update #2")
-    clock.advance(minutes=15)
-    document = await resolve(bot, channel)
-
-    gantt = section(document, "## Status phases").splitlines()
-    assert gantt[gantt.index("    section Status") + 1 :] == [
-        "    Investigating :2026-11-24 09:30:00, 2026-11-24 09:40:00",
-        "    Identified :2026-11-24 09:40:00, 2026-11-24 09:45:00",
-        "    Mitigating :2026-11-24 09:45:00, 2026-11-24 10:00:00",
-        "    Resolved :milestone, 2026-11-24 10:00:00, 0d",
-        "```",
-    ]
-
-
-async def test_the_summary_names_roles_and_severity_changes(bot: Sandbox, clock: FakeClock) -> None:
-    bot.slack.add_user("erin.s", display_name="Erin S")
-    channel = await bot.declare("sev2 Checkout errors")
-    clock.advance(minutes=10)
-    await run(bot, channel, "severity sev1", "Severity changed")
-    erin = bot.slack.resolve_user("erin.s")
-    await run(bot, channel, f"assign comms <@{erin}|erin.s>", "is now")
-    clock.advance(minutes=50)
-    summary = section(await resolve(bot, channel), "## Summary")
-
-    for line in (
-        "- **Severity:** SEV-1 Critical",
-        "  - 2026-11-24 09:40 UTC: SEV-2 High → SEV-1 Critical",
-        "- **Started:** 2026-11-24 09:30 UTC",
-        "- **Ended:** 2026-11-24 10:30 UTC",
-        "- **Duration:** 1h 00m",
-        "- **Incident commander:** alice",
-        "- **Technical lead:** unassigned",
-        "- **Communications:** Erin S",
-    ):
-        assert line in summary.splitlines()
-
-
-async def test_times_are_shown_in_the_policy_time_zone_with_the_zone_named(
-    db: Pool, migrated: str, clock: FakeClock
-) -> None:
-    async with sandbox(
-        database_url=migrated, clock=clock, policy=Policy(timezone="Europe/Berlin")
-    ) as bot:
-        channel = await bot.declare("sev2 Search is slow")
-        clock.advance(minutes=5)
-        document = await resolve(bot, channel)
-    assert "All times are Europe/Berlin." in document
-    assert "- **Started:** 2026-11-24 10:30 CET" in document
-    assert table_rows(document, "## Timeline")[0][0] == "2026-11-24 10:30:00"
-    assert "title Status phases (Europe/Berlin)" in document
-
-
-async def test_tagged_notes_fill_their_sections_and_the_rest_stay_prompts(bot: Sandbox) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    for note in (
-        "root cause: shard 7 ran out of disk",
-        "Action item: alert on shard disk at 80%",
-        "lesson: the runbook lacked the shard map",
-        "just a note",
-    ):
-        await run(bot, channel, f"note {note}", note.partition(":")[2].strip() or note)
-    document = await resolve(bot, channel)
-
-    assert (
-        section(document, "## Root cause")
-        == "- shard 7 ran out of disk _(alice, 2026-11-24 09:30 UTC)_"
-    )
-    assert section(document, "## Action items") == (
-        "- [ ] alert on shard disk at 80% — _owner?_ — _due?_ _(noted by alice)_"
-    )
-    assert section(document, "## Lessons learned").startswith("- the runbook lacked the shard map")
-    assert section(document, "## What went well") == "_What worked as planned? What helped?_"
-    assert section(document, "## Impact").count("_") >= 8
-
-
-async def test_empty_sections_are_left_as_prompts(bot: Sandbox) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    document = await resolve(bot, channel)
-    assert section(document, "## Root cause").startswith("_What caused the incident")
-    assert section(document, "## Action items").startswith("- [ ] _Action — owner — due date")
-    assert section(document, "## Actions taken") == "_No actions were requested through the bot._"
-
-
-async def test_a_pipe_or_line_break_in_a_message_cannot_break_the_document(
-    bot: Sandbox, clock: FakeClock
-) -> None:
-    channel = await bot.declare("sev2 Search | slow")
-    await bot.sender.join("bob", channel.id)
-    typed = "a | b \\| c\n## Injected\n&lt;b&gt;bold&lt;/b&gt;"  # Slack escapes < and >
-    await bot.sender.post_message("bob", channel.id, typed)
-    clock.advance(minutes=1)
-    document = await resolve(bot, channel)
-
-    assert [line for line in document.splitlines() if line.startswith("## Injected")] == []
-    row = table_rows(document, "## Timeline")[1]
-    assert len(row) == 3
-    assert row[2].startswith("a \\| b \\\\\\| c<br>## Injected<br>&lt;b&gt;bold&lt;/b&gt;")
-    assert document.startswith("# Post-mortem: Search \\| slow\n")
-
-
 async def test_the_postmortem_command_writes_it_again_from_the_latest_timeline(
     bot: Sandbox, db: Pool
 ) -> None:
     channel = await bot.declare("sev2 Search is slow")
-    first = await resolve(bot, channel)
-    await run(bot, channel, "note lesson: page the storage team sooner", "page the storage")
+    first = await resolved_postmortem(bot, channel)
+    await run_in(bot, channel, "note lesson: page the storage team sooner", "page the storage")
     await bot.command("postmortem", channel=channel.id, user="bob")
-    second = await shared(bot, 2)
+    second = await shared_postmortem(bot, 2)
 
     assert "page the storage team sooner" not in first
     assert "- page the storage team sooner _(alice" in section(second, "## Lessons learned")
@@ -311,9 +63,9 @@ async def test_display_names_are_looked_up_once_per_person_never_by_listing(
     channel = await bot.declare("sev2 Search is slow")
     await bot.sender.join("bob", channel.id)
     await bot.sender.post_message("bob", channel.id, "on it")
-    await resolve(bot, channel)
+    await resolved_postmortem(bot, channel)
     await bot.command("postmortem", channel=channel.id)
-    await shared(bot, 2)
+    await shared_postmortem(bot, 2)
 
     looked_up = [c.params["user"] for c in bot.slack.calls if c.method == "users.info"]
     assert sorted(looked_up) == sorted(bot.slack.resolve_user(p) for p in ("alice", "bob"))
@@ -332,36 +84,6 @@ async def test_a_refused_upload_still_stores_the_document_and_says_so(
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM postmortems") == 1
         assert await conn.fetchval("SELECT status FROM incidents") == "resolved"
-
-
-async def test_actions_and_reminders_in_the_timeline_are_reported(
-    bot: Sandbox, db: Pool, clock: FakeClock
-) -> None:
-    channel = await bot.declare("sev1 Checkout errors")
-    bob = bot.slack.resolve_user("bob")
-    steps = [
-        ("reminder", None, "Update #1 is overdue", {}),
-        ("action_requested", bob, "kill", {"action": "kill", "params": {"feature": "capture"}}),
-        ("action_approved", None, "kill", {"action": "kill", "by": "U0CAROL"}),
-        ("action_executed", None, "kill", {"action": "kill", "result": "rollout at 0%"}),
-    ]
-    async with db.acquire() as conn:
-        incident_id = await conn.fetchval("SELECT id FROM incidents")
-        for kind, actor, body, data in steps:
-            clock.advance(minutes=2)
-            await timeline.append(conn, incident_id, Entry(clock.now, kind, actor, body, data=data))
-    clock.advance(minutes=10)
-    document = await resolve(bot, channel)
-
-    assert table_rows(document, "## Actions taken") == [
-        ["09:34:00", "requested", "kill feature=capture", "bob", ""],
-        ["09:36:00", "approved", "kill", "U0CAROL", ""],
-        ["09:38:00", "executed", "kill", "incident-bot", "rollout at 0%"],
-    ]
-    assert ["Time to mitigation", "8m", "2026-11-24 09:38 UTC"] in table_rows(
-        document, "## Key times"
-    )
-    assert "reminders 1" in section(document, "## Summary")
 
 
 async def test_outside_an_incident_channel_postmortem_says_where_it_works(bot: Sandbox) -> None:
@@ -389,7 +111,7 @@ async def test_the_cli_prints_the_stored_postmortem(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     channel = await bot.declare("sev2 Search is slow")
-    document = await resolve(bot, channel)
+    document = await resolved_postmortem(bot, channel)
     monkeypatch.chdir(tmp_path)
     for name, value in (("DATABASE_URL", migrated), ("SLACK_API_URL", bot.slack.api_url)):
         monkeypatch.setenv(name, value)
@@ -412,7 +134,7 @@ async def test_links_are_left_out_when_slack_wont_name_the_workspace(
     bot.slack.inject("auth.test", "invalid_auth")
     await bot.sender.post_message("alice", channel.id, "no link for me")
     clock.advance(minutes=1)
-    document = await resolve(bot, channel)
+    document = await resolved_postmortem(bot, channel)
     assert "| alice | no link for me |" in document
 
 
