@@ -79,8 +79,9 @@ class PostmortemService:
     async def write(self, incident: Incident, entries: Sequence[Entry]) -> str:
         """The Markdown document; names come through the shared display-name cache."""
         now = self.clock()
-        roles = {r for r in (incident.commander, incident.lead, incident.comms) if r}
-        names = await names_of(self.pool, self.slack, people_in(entries) | roles, now)
+        named = {incident.declared_by, incident.commander, incident.lead, incident.comms}
+        people = people_in(entries) | {person for person in named if person}
+        names = await names_of(self.pool, self.slack, people, now)
         severities = self.policy.severities
         return self.compose.templates.render(
             TEMPLATE,
