@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.standin import SlackSender, SlackStandIn
+from bot.standin import Channel, SlackSender, SlackStandIn
 from bot.store.db import start_embedded
 
 
@@ -50,6 +50,46 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def serve_bot(
+    slack: SlackStandIn, database_url: str, port: int, *python_options: str
+) -> asyncio.subprocess.Process:
+    """`incident-bot serve` as a process of its own, talking to `slack`; returned once ready."""
+    url = f"http://127.0.0.1:{port}"
+    slack.events_url = f"{url}/slack/events"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "SLACK_APP_TOKEN": "",
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, *python_options, "-m", "bot.cli", "serve", env=env
+    )
+    try:
+        await wait_ready(url, bot)
+    except BaseException:
+        if bot.returncode is None:
+            bot.terminate()
+        raise
+    return bot
+
+
+async def declare_one(slack: SlackStandIn, user: str) -> Channel:
+    """Declare an incident from #incidents and return its channel once it is set up."""
+    await SlackSender(slack).slash(
+        "declare sev2 Benchmark incident", user=user, channel="incidents"
+    )
+    await slack.wait_for(
+        lambda s: any(c.name.startswith("incident-") and c.pins for c in s.channels.values()),
+        timeout=10,
+    )
+    return next(c for c in slack.channels.values() if c.name.startswith("incident-"))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -64,34 +104,10 @@ async def main(requests: int, concurrency: int, port: int) -> None:
             for name in ("alice", "bob"):
                 slack.add_user(name)
             slack.add_channel("incidents", members=["alice", "bob", "incident-bot"])
-            url = f"http://127.0.0.1:{port}"
-            slack.events_url = f"{url}/slack/events"
-            env = {
-                **os.environ,
-                "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_SIGNING_SECRET": slack.signing_secret,
-                "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": str(port),
-                "LOG_LEVEL": "WARNING",
-                "SLACK_APP_TOKEN": "",
-            }
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", env=env
-            )
+            bot = await serve_bot(slack, database_url, port)
             try:
-                await wait_ready(url, bot)
                 sender = SlackSender(slack)
-                await sender.slash(
-                    "declare sev2 Benchmark incident", user="alice", channel="incidents"
-                )
-                await slack.wait_for(
-                    lambda s: any(
-                        c.name.startswith("incident-") and c.pins for c in s.channels.values()
-                    ),
-                    timeout=10,
-                )
-                channel = next(c for c in slack.channels.values() if c.name.startswith("incident-"))
+                channel = await declare_one(slack, "alice")
                 rss_before = rss_mib(bot.pid)
                 gate = asyncio.Semaphore(concurrency)
 

@@ -23,6 +23,7 @@ from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
+from bot.postmortem import PostmortemService
 from bot.scheduler import Scheduler, run_in_background
 from bot.services import Services
 from bot.slack.composer import Composer
@@ -30,6 +31,7 @@ from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.db import create_pool, embedded_database_url
 from bot.store.migrate import migrate
+from bot.timeline import TimelineService
 
 log = structlog.get_logger(__name__)
 
@@ -80,13 +82,16 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
     )
     gateway = SlackGateway(client, session)
     composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
+    postmortems = PostmortemService(pool, gateway, policy, composer, clock)
     return Services(
         settings=settings,
         policy=policy,
         pool=pool,
         slack=gateway,
         compose=composer,
-        incidents=IncidentService(pool, gateway, policy, composer, clock),
+        incidents=IncidentService(pool, gateway, policy, composer, clock, postmortems),
+        timeline=TimelineService(pool, gateway, composer, clock),
+        postmortems=postmortems,
         metrics=Metrics(),
         clock=clock,
         background=Background(),

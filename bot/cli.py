@@ -1,4 +1,4 @@
-"""The `incident-bot` command: serve, demo, migrate, check-config."""
+"""The `incident-bot` command: serve, demo, migrate, check-config, postmortem."""
 
 import argparse
 import asyncio
@@ -6,14 +6,19 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiohttp
 import structlog
 import uvloop
 from aiohttp import web
 
 from bot.app import BOLT, create_web_app, database_url
 from bot.config import Policy, Settings, load_policy
-from bot.errors import UsageError
+from bot.domain.clock import system_clock
+from bot.errors import NotFound, UsageError
 from bot.logging import configure
+from bot.postmortem import PostmortemService
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.db import connect
 from bot.store.migrate import migrate
@@ -101,6 +106,35 @@ def check_config(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def print_postmortem(args: argparse.Namespace) -> int:
+    """Print an incident's newest stored post-mortem, or write one from its timeline now."""
+    settings, policy = _settings_and_policy()
+
+    async def run() -> str:
+        async with (
+            connect(database_url(settings), min_size=1, max_size=2) as pool,
+            aiohttp.ClientSession() as session,
+        ):
+            client = build_client(
+                settings.slack_bot_token.get_secret_value(),
+                settings.slack_api_url,
+                max_retries=settings.slack_max_retries,
+                session=session,
+            )
+            composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
+            postmortems = PostmortemService(
+                pool, SlackGateway(client, session), policy, composer, system_clock
+            )
+            return await postmortems.document(args.incident)
+
+    try:
+        print(asyncio.run(run()))
+    except NotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -129,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         "path", nargs="?", type=Path, help="policy YAML (default: $INCIDENT_BOT_CONFIG)"
     )
     check.set_defaults(run=check_config)
+    postmortem = commands.add_parser(
+        "postmortem", help="print an incident's post-mortem (the stored one, else a fresh one)"
+    )
+    postmortem.add_argument(
+        "incident", help="the incident's channel: #incident-20261124-001, its name or its id"
+    )
+    postmortem.set_defaults(run=print_postmortem)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

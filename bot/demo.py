@@ -6,6 +6,7 @@ in this process; every command is a signed HTTP request, every Slack call a real
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Policy
@@ -56,7 +57,10 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
         ("carol", "Support has 40 tickets about failed payments in the last 10 minutes"),
     ):
         clock.advance(1)
-        await box.sender.post_message(person, channel.id, text)
+        said = await box.sender.post_message(person, channel.id, text)
+    await box.sender.post_message(
+        "alice", channel.id, "Payments are the priority; rollback first", thread_ts=said.ts
+    )
 
     _say("alice makes bob technical lead; bob posts updates")
     clock.advance(1)
@@ -78,7 +82,8 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     )
     await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
 
-    _say("alice resolves it")
+    await _take_notes(box, clock, channel)
+    _say("alice resolves it; the bot writes the post-mortem from the timeline")
     clock.advance(17)
     await box.command(
         "resolve Rolled back checkout-api to v2.3.0; error rate back to baseline",
@@ -87,14 +92,32 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     )
     announce = box.services.policy.announce_channel
     await slack.wait_for(lambda s: any("Resolved" in m.text for m in s.messages(announce)))
+    await slack.wait_for(lambda s: bool(s.files()))
     return channel
 
 
+async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> None:
+    _say("bob and alice note the root cause and an action item for the post-mortem")
+    for person, note in (
+        ("bob", "root cause: v2.3.1 removed the retry around payment token refresh"),
+        ("alice", "action item: canary checkout-api deploys on payment success rate"),
+    ):
+        clock.advance(1)
+        await box.command(f"note {note}", user=person, channel=channel.id)
+        await box.slack.wait_for(_posted(channel.id, note.partition(": ")[2]))
+
+
+def _posted(channel_id: str, words: str) -> Callable[[SlackStandIn], bool]:
+    return lambda slack: any(words in m.text for m in slack.messages(channel_id))
+
+
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
+    postmortem = slack.files()[-1]
     for title, body in (
         (f"#{channel.name}", render_channel(slack, channel.id)),
         (f"#{announce}", render_channel(slack, announce)),
         ("only alice sees (ephemeral)", render_ephemerals(slack, "alice")),
+        (f"{postmortem.name} (shared in #{channel.name})", postmortem.content.decode()),
     ):
         print(f"\n\033[1m┌─ {title} ─\033[0m\n{body}")
 
@@ -115,6 +138,7 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
         return 1
     print(
         f"\n✔ {incident.channel_name}: declared, {incident.update_count} updates, resolved after "
-        f"{format_duration(incident.age(clock()))}; every step stored in PostgreSQL"
+        f"{format_duration(incident.age(clock()))}; every step stored in PostgreSQL, "
+        f"post-mortem shared (`incident-bot postmortem {incident.channel_name}` prints it again)"
     )
     return 0

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -25,6 +26,9 @@ from bot.slack.messages import SlackMessage
 from bot.store import deliveries, incidents, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
+
+if TYPE_CHECKING:
+    from bot.postmortem import PostmortemService
 
 log = structlog.get_logger(__name__)
 
@@ -45,13 +49,20 @@ class Invocation:
 
 class IncidentService:
     def __init__(
-        self, pool: Pool, gateway: SlackGateway, policy: Policy, composer: Composer, clock: Clock
+        self,
+        pool: Pool,
+        gateway: SlackGateway,
+        policy: Policy,
+        composer: Composer,
+        clock: Clock,
+        postmortems: "PostmortemService",
     ) -> None:
         self.pool = pool
         self.slack = gateway
         self.policy = policy
         self.compose = composer
         self.clock = clock
+        self.postmortems = postmortems
 
     async def claim(self, delivery_key: str) -> bool:
         """True the first time a Slack delivery is seen; False for a retry or duplicate."""
@@ -285,7 +296,9 @@ class IncidentService:
                         self.policy.announce_channel, self.compose.announce_resolved(incident)
                     ),
                 }
-            ),
+            )
+            # Then the post-mortem, so that the document follows the notice in the channel.
+            + await _run_all({"share the post-mortem": self.postmortems.publish(incident)}),
             "The incident was resolved",
         )
         return incident

@@ -80,7 +80,8 @@ async def sandbox(
     call `services.scheduler.run_due()`.
     """
     policy = policy or Policy()
-    async with slack or SlackStandIn() as standin:
+    # One clock for both sides: Slack's message timestamps and the bot's stamps move together.
+    async with slack or SlackStandIn(now=lambda: clock().timestamp()) as standin:
         for name in people:
             if standin.user_by_name(name) is None:
                 standin.add_user(name)

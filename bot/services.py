@@ -7,10 +7,12 @@ from bot.config import Policy, Settings
 from bot.domain.clock import Clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
+from bot.postmortem import PostmortemService
 from bot.scheduler import Scheduler
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.store.db import Pool
+from bot.timeline import TimelineService
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Services:
     slack: SlackGateway
     compose: Composer
     incidents: IncidentService
+    timeline: TimelineService
+    postmortems: PostmortemService
     metrics: Metrics
     clock: Clock
     background: Background

@@ -12,6 +12,7 @@ import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.grammar import (
+    AddNote,
     Assign,
     Command,
     Declare,
@@ -21,6 +22,8 @@ from bot.domain.grammar import (
     Regrade,
     Resolve,
     ShowStatus,
+    ShowTimeline,
+    WritePostmortem,
     name_of,
     parse_command,
 )
@@ -62,6 +65,20 @@ async def _list(services: Services, _: ListIncidents, __: Invocation, reply: Rep
     await reply(await services.incidents.list_open())
 
 
+async def _timeline(
+    services: Services, command: ShowTimeline, who: Invocation, reply: Reply
+) -> None:
+    await reply(await services.timeline.recent(command, who))
+
+
+async def _note(services: Services, command: AddNote, who: Invocation, _: Reply) -> None:
+    await services.timeline.note(command, who)
+
+
+async def _postmortem(services: Services, _: WritePostmortem, who: Invocation, __: Reply) -> None:
+    await services.postmortems.regenerate(who)
+
+
 ROUTES: dict[type, Route] = {
     Declare: _declare,
     PostUpdate: _update,
@@ -70,8 +87,11 @@ ROUTES: dict[type, Route] = {
     Assign: _assign,
     Resolve: _resolve,
     ListIncidents: _list,
+    ShowTimeline: _timeline,
+    AddNote: _note,
+    WritePostmortem: _postmortem,
 }
-READ_ONLY = (ShowStatus, ListIncidents)
+READ_ONLY = (ShowStatus, ListIncidents, ShowTimeline)
 
 
 def _ack_payload(message: SlackMessage) -> dict[str, Any]:

@@ -1,22 +1,51 @@
-"""Slack events the app subscribes to.
+"""Slack events: every message and pin in an incident channel is stamped into its timeline.
 
 Bolt answers 404 to an event no listener matches, and Slack counts that as a failed delivery
-and retries it; so every subscribed event has a listener here, even where ignoring it is the
-decision.
+and retries it; so every subscribed event has a listener here, ignoring being an explicit
+decision, and a last listener acknowledges whatever else Slack may send. A channel event is
+stamped *before* the ack — one INSERT, shared with whatever arrives meanwhile, that also claims
+its event id — so a database failure answers 500 and Slack's retry brings the message back.
 """
 
+import re
 from typing import Any
 
+import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.slack_events import ChannelEvent, Ignored, read_message, read_pin
 from bot.services import Services
+
+log = structlog.get_logger(__name__)
+
+ANY_OTHER_EVENT = re.compile(".*")
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def acknowledge(ack: AsyncAck, body: dict[str, Any]) -> None:
-        event = body.get("event", {})
-        services.metrics.events.labels(str(event.get("type")), "ignored").inc()
+    async def on_message(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await _stamp(services, body, read_message(body.get("event") or {}))
         await ack()
 
-    for event_type in ("message", "pin_added", "member_joined_channel"):
-        app.event(event_type)(acknowledge)
+    async def on_pin(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await _stamp(services, body, read_pin(body.get("event") or {}))
+        await ack()
+
+    async def ignore(ack: AsyncAck, body: dict[str, Any]) -> None:
+        event_type = str((body.get("event") or {}).get("type"))
+        services.metrics.events.labels(event_type, "ignored").inc()
+        await ack()
+
+    app.event("message")(on_message)
+    app.event("pin_added")(on_pin)
+    app.event("member_joined_channel")(ignore)
+    app.event(ANY_OTHER_EVENT)(ignore)
+
+
+async def _stamp(services: Services, body: dict[str, Any], read: ChannelEvent | Ignored) -> None:
+    event_type = str((body.get("event") or {}).get("type"))
+    if isinstance(read, Ignored):
+        log.debug("event_ignored", event_type=event_type, reason=read.reason)
+        services.metrics.events.labels(event_type, "ignored").inc()
+        return
+    stamped = await services.timeline.stamp(body.get("event_id"), read)
+    services.metrics.events.labels(event_type, stamped.value).inc()

@@ -7,12 +7,16 @@ from enum import StrEnum
 
 from bot.domain.severity import SeverityLevel, SeverityPolicy
 from bot.domain.status import OPEN_STATUSES, Status
+from bot.domain.timeline import NoteTag, tag_note
 from bot.errors import UsageError
 
 MAX_TITLE = 150
 """A Slack header block holds 150 characters, and the title is the incident's header."""
 MAX_TEXT = 2500
 """Room for user text inside one 3,000-character section, with the template around it."""
+TIMELINE_DEFAULT = 10
+TIMELINE_MAX = 50
+"""A timeline line is at most a few hundred characters; 50 stay inside one message's limits."""
 
 
 class Role(StrEnum):
@@ -86,7 +90,35 @@ class Help:
     pass
 
 
-Command = Declare | PostUpdate | ShowStatus | Regrade | Assign | Resolve | ListIncidents | Help
+@dataclass(frozen=True)
+class ShowTimeline:
+    count: int
+
+
+@dataclass(frozen=True)
+class AddNote:
+    text: str
+    tag: NoteTag | None
+
+
+@dataclass(frozen=True)
+class WritePostmortem:
+    pass
+
+
+Command = (
+    Declare
+    | PostUpdate
+    | ShowStatus
+    | Regrade
+    | Assign
+    | Resolve
+    | ListIncidents
+    | Help
+    | ShowTimeline
+    | AddNote
+    | WritePostmortem
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +175,27 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "/incident resolve <resolution…>",
             "/incident resolve Rolled back to v2.3.0; error rate back to baseline",
             "post the resolution notice and close the incident",
+            True,
+        ),
+        Subcommand(
+            "timeline",
+            "/incident timeline [n]",
+            "/incident timeline 20",
+            f"show you the last n timeline entries (default {TIMELINE_DEFAULT}, at most {TIMELINE_MAX})",
+            True,
+        ),
+        Subcommand(
+            "note",
+            "/incident note [root cause:|action item:|lesson:] <text…>",
+            "/incident note root cause: v2.3.1 dropped the token refresh retry",
+            "add a note to the timeline; a leading tag files it under that post-mortem section",
+            True,
+        ),
+        Subcommand(
+            "postmortem",
+            "/incident postmortem",
+            "/incident postmortem",
+            "write the post-mortem from the timeline again and share it here",
             True,
         ),
         Subcommand(
@@ -223,6 +276,21 @@ def _resolve(rest: str, _: SeverityPolicy) -> Resolve:
     return Resolve(_require_text(rest, "resolve", "resolution", MAX_TEXT))
 
 
+def _timeline(rest: str, _: SeverityPolicy) -> ShowTimeline:
+    if not rest:
+        return ShowTimeline(TIMELINE_DEFAULT)
+    if not rest.isdigit() or not 1 <= int(rest) <= TIMELINE_MAX:
+        raise UsageError(
+            f"`{rest}` is not a number of entries from 1 to {TIMELINE_MAX}.", usage("timeline")
+        )
+    return ShowTimeline(int(rest))
+
+
+def _note(rest: str, _: SeverityPolicy) -> AddNote:
+    tag, text = tag_note(_require_text(rest, "note", "note", MAX_TEXT))
+    return AddNote(_require_text(text, "note", "note", MAX_TEXT), tag)
+
+
 def _no_arguments(command: Command, name: str) -> Callable[[str, SeverityPolicy], Command]:
     def parse(rest: str, _: SeverityPolicy) -> Command:
         if rest:
@@ -241,6 +309,9 @@ _PARSERS: dict[str, Callable[[str, SeverityPolicy], Command]] = {
     "resolve": _resolve,
     "list": _no_arguments(ListIncidents(), "list"),
     "help": lambda _rest, _policy: Help(),
+    "timeline": _timeline,
+    "note": _note,
+    "postmortem": _no_arguments(WritePostmortem(), "postmortem"),
 }
 
 
@@ -269,4 +340,7 @@ _COMMAND_NAMES: dict[type, str] = {
     Resolve: "resolve",
     ListIncidents: "list",
     Help: "help",
+    ShowTimeline: "timeline",
+    AddNote: "note",
+    WritePostmortem: "postmortem",
 }

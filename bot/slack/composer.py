@@ -7,9 +7,12 @@ from datetime import datetime
 from bot.config import Policy
 from bot.domain.grammar import SUBCOMMANDS, Role
 from bot.domain.incident import Incident, next_update_due
+from bot.domain.mrkdwn import Mrkdwn, quote
 from bot.domain.severity import SeverityLevel
+from bot.domain.slack_events import permalink
 from bot.domain.status import Status
-from bot.slack.messages import SlackMessage, build_message
+from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag
+from bot.slack.messages import SlackMessage, build_message, truncate
 from bot.slack.templates import Templates
 
 
@@ -18,6 +21,18 @@ class ListedIncident:
     incident: Incident
     severity: SeverityLevel
     age: object
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    entry: Entry
+    text: Mrkdwn
+    link: str | None
+    is_hidden: bool
+
+
+MAX_TIMELINE_TEXT = 200
+"""Characters of one entry's text in `/incident timeline`; the permalink leads to the rest."""
 
 
 class Composer:
@@ -136,3 +151,44 @@ class Composer:
 
     def usage_error(self, message: str, usage: str = "") -> SlackMessage:
         return self._compose("usage_error.mrkdwn.j2", message=message, usage=usage)
+
+    def note(self, *, text: str, tag: NoteTag | None, author: str) -> SlackMessage:
+        return self._compose("note.mrkdwn.j2", text=text, tag=tag, author=author)
+
+    def timeline(
+        self, incident: Incident, entries: Sequence[Entry], total: int, workspace_url: str | None
+    ) -> SlackMessage:
+        """The last entries, people's words quoted back with their mentions; deleted ones hidden."""
+        deleted = {e.slack_ts for e in entries if e.kind == Kind.MESSAGE_DELETED}
+        lines = [
+            TimelineLine(
+                e,
+                quote(truncate(e.body, MAX_TIMELINE_TEXT)),
+                _link(workspace_url, incident.channel_id, e),
+                e.slack_ts in deleted,
+            )
+            for e in entries
+        ]
+        return self._compose(
+            "timeline.mrkdwn.j2",
+            lines=lines,
+            total=total,
+            zone=self.policy.timezone,
+            tags={tag.value: tag.label for tag in NoteTag},
+            roles={role.value: role.label for role in Role},
+        )
+
+    def postmortem_shared(self, incident: Incident, entries: int) -> str:
+        """The comment the post-mortem file is shared with."""
+        return self.templates.render(
+            "postmortem_shared.mrkdwn.j2",
+            incident=incident,
+            entries=entries,
+            is_draft=incident.is_open,
+        )
+
+
+def _link(workspace_url: str | None, channel_id: str, entry: Entry) -> str | None:
+    if workspace_url is None or entry.kind not in ABOUT_A_MESSAGE or entry.slack_ts is None:
+        return None
+    return permalink(workspace_url, channel_id, entry.slack_ts, entry.data.get("thread_ts"))

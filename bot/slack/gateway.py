@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 import structlog
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -60,7 +60,7 @@ class SlackGateway:
     def __init__(self, client: AsyncWebClient, session: aiohttp.ClientSession) -> None:
         self.client = client
         self._session = session
-        self._names: dict[str, str] = {}
+        self._workspace_url: str | None = None
 
     async def close(self) -> None:
         await self._session.close()
@@ -77,9 +77,16 @@ class SlackGateway:
     async def _call(
         self, method: str, call: Awaitable[AsyncSlackResponse], *, done_already: str = ""
     ) -> dict[str, Any]:
-        """Make one Web API call; `done_already` names the error that means "nothing to do"."""
+        """Make one Web API call; `done_already` names the error that means "nothing to do".
+
+        Slack out of reach (after the client's own retries) is a SlackError too, `unreachable`,
+        so callers report it or do without, like any refusal.
+        """
         try:
             response = await call
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("slack_unreachable", method=method, error=type(error).__name__)
+            raise SlackError(method, "unreachable") from error
         except SlackApiError as error:
             code = str(error.response.get("error", "unknown_error"))
             if code == done_already:
@@ -151,16 +158,52 @@ class SlackGateway:
         )
         return str(data["permalink"])
 
+    async def workspace_url(self) -> str | None:
+        """The workspace's address (`https://acme.slack.com/`), from one auth.test per process.
+
+        Message permalinks are derived from it when shown, instead of a chat.getPermalink call
+        per message; None if Slack won't say, and the links are left out.
+        """
+        if self._workspace_url is None:
+            try:
+                data = await self._call("auth.test", self.client.auth_test())
+            except SlackError:
+                return None
+            self._workspace_url = str(data.get("url") or "")
+        return self._workspace_url or None
+
     async def display_name(self, user: str) -> str:
-        """The name people see for `user`, cached: users.info once per user, never users.list."""
-        if user not in self._names:
-            data = await self._call("users.info", self.client.users_info(user=user))
-            info = data.get("user")
-            profile = info.get("profile", {}) if isinstance(info, dict) else {}
-            name = (
-                profile.get("display_name")
-                or profile.get("real_name")
-                or (info.get("name") if isinstance(info, dict) else None)
+        """The name people see for `user`, from users.info (never users.list).
+
+        Callers go through the shared cache in `bot.people`, which calls this only on a miss.
+        """
+        data = await self._call("users.info", self.client.users_info(user=user))
+        info = data.get("user")
+        profile = info.get("profile", {}) if isinstance(info, dict) else {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or (info.get("name") if isinstance(info, dict) else None)
+        )
+        return str(name or user)
+
+    async def share_file(
+        self, channel: str, filename: str, content: str, title: str, initial_comment: str
+    ) -> str:
+        """Upload `content` as a file shared into `channel` (files_upload_v2: get an upload URL,
+        send the bytes, complete the upload); returns the file's id."""
+        try:
+            data = await self._call(
+                "files_upload_v2",
+                self.client.files_upload_v2(
+                    channel=channel,
+                    filename=filename,
+                    content=content.encode(),
+                    title=title,
+                    initial_comment=initial_comment,
+                ),
             )
-            self._names[user] = str(name or user)
-        return self._names[user]
+        except SlackRequestError:
+            log.warning("slack_call_failed", method="files.upload", error="upload_failed")
+            raise SlackError("files.upload", "upload_failed") from None
+        return str(data["files"][0]["id"])

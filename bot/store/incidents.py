@@ -125,3 +125,12 @@ async def resolve(conn: Connection, incident_id: int, resolution: str, at: datet
 
 async def set_pinned_ts(conn: Connection, incident_id: int, ts: str) -> None:
     await conn.execute("UPDATE incidents SET pinned_ts = $2 WHERE id = $1", incident_id, ts)
+
+
+async def by_reference(conn: Connection, reference: str) -> Incident | None:
+    """The incident a person names by its channel: `#incident-…`, `incident-…` or a channel id."""
+    name = reference.removeprefix("#")
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM incidents WHERE channel_id = $1 OR channel_name = $1", name
+    )
+    return _incident(row) if row else None

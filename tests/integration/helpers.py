@@ -1,7 +1,13 @@
 """Small readers over the stand-in's state, so tests say what a person would see."""
 
+import re
+from collections.abc import Callable
+
+from asyncpg import Record
+
 from bot.sandbox import Sandbox
-from bot.standin import SlackStandIn
+from bot.standin import Channel, SlackStandIn
+from bot.store.db import Pool
 
 
 def texts(slack: SlackStandIn, channel: str) -> list[str]:
@@ -25,3 +31,56 @@ async def message_in(bot: Sandbox, channel: str, containing: str) -> str:
 
     await bot.slack.wait_for(has_message)
     return next(text for text in texts(bot.slack, channel) if containing in text)
+
+
+async def as_slack_does(bot: Sandbox, change: Callable[[], object]) -> None:
+    """Make a change in the stand-in and deliver, signed, every event Slack would send for it."""
+    with bot.slack.capturing() as events:
+        change()
+    for event in events:
+        result = await bot.sender.event(event)
+        assert result.ok, result
+
+
+async def stamped(db: Pool, *kinds: str) -> list[Record]:
+    """Timeline rows in timeline order, of the given kinds (all kinds when none are given)."""
+    async with db.acquire() as conn:
+        return await conn.fetch(
+            """SELECT kind, actor, body, slack_ts, at, data FROM timeline_entries
+               WHERE cardinality($1::text[]) = 0 OR kind = ANY($1::text[]) ORDER BY at, id""",
+            list(kinds),
+        )
+
+
+async def run_in(
+    bot: Sandbox, channel: Channel, text: str, shows: str, user: str = "alice"
+) -> None:
+    """Run `/incident <text>` in the incident channel; wait until a message there `shows` it."""
+    await bot.command(text, user=user, channel=channel.id)
+    await message_in(bot, channel.id, shows)
+
+
+async def shared_postmortem(bot: Sandbox, count: int = 1) -> str:
+    """The text of the `count`-th post-mortem file the bot shared."""
+    await bot.slack.wait_for(lambda s: len(s.files()) >= count)
+    return bot.slack.files()[count - 1].content.decode()
+
+
+async def resolved_postmortem(bot: Sandbox, channel: Channel, text: str = "Rolled back") -> str:
+    """Resolve the incident and return the post-mortem the bot shared."""
+    await bot.command(f"resolve {text}", channel=channel.id)
+    return await shared_postmortem(bot)
+
+
+def section(document: str, heading: str) -> str:
+    """The body of one `## heading` (or `### heading`) section of a Markdown document."""
+    start = document.index(heading + "\n") + len(heading) + 1
+    following = [document.find("\n## ", start), len(document)]
+    return document[start : min(i for i in following if i != -1)].strip()
+
+
+def table_rows(document: str, heading: str) -> list[list[str]]:
+    """The cells of each row of the table under `heading` (header rows left out); an escaped
+    `\\|` stays inside its cell."""
+    lines = [ln for ln in section(document, heading).splitlines() if ln.startswith("|")]
+    return [[c.strip() for c in re.split(r"(?<!\\)\|", ln)[1:-1]] for ln in lines[2:]]

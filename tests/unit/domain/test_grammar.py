@@ -2,6 +2,7 @@ import pytest
 
 from bot.domain.grammar import (
     MAX_TITLE,
+    AddNote,
     Assign,
     Declare,
     Help,
@@ -11,10 +12,13 @@ from bot.domain.grammar import (
     Resolve,
     Role,
     ShowStatus,
+    ShowTimeline,
+    WritePostmortem,
     parse_command,
 )
 from bot.domain.severity import default_severity_policy
 from bot.domain.status import Status
+from bot.domain.timeline import NoteTag
 from bot.errors import UsageError
 
 SEVERITIES = default_severity_policy()
@@ -120,3 +124,31 @@ def test_an_unknown_subcommand_points_at_help() -> None:
 def test_status_takes_no_arguments() -> None:
     with pytest.raises(UsageError, match="takes no arguments"):
         parse("status please")
+
+
+def test_timeline_takes_an_optional_count() -> None:
+    assert parse("timeline") == ShowTimeline(10)
+    assert parse("timeline 50") == ShowTimeline(50)
+
+
+@pytest.mark.parametrize("count", ["0", "51", "ten", "-1"])
+def test_timeline_refuses_a_count_out_of_range(count: str) -> None:
+    with pytest.raises(UsageError, match="from 1 to 50") as refused:
+        parse(f"timeline {count}")
+    assert refused.value.usage == "/incident timeline [n]"
+
+
+def test_a_note_takes_its_tag_from_how_it_starts() -> None:
+    assert parse("note Action item: add a canary") == AddNote("add a canary", NoteTag.ACTION_ITEM)
+    assert parse("note paging payments") == AddNote("paging payments", None)
+
+
+def test_a_note_needs_text() -> None:
+    with pytest.raises(UsageError, match="Missing note"):
+        parse("note")
+
+
+def test_postmortem_takes_no_arguments() -> None:
+    assert parse("postmortem") == WritePostmortem()
+    with pytest.raises(UsageError, match="takes no arguments"):
+        parse("postmortem now")

@@ -1,0 +1,107 @@
+"""The post-mortem: written from the timeline on resolve (and on request), stored, shared.
+
+The document is stored before it is shared, so a refusal from Slack loses nothing:
+`incident-bot postmortem <incident>` prints the newest stored document.
+"""
+
+from collections.abc import Sequence
+
+from bot.config import Policy
+from bot.domain.clock import Clock
+from bot.domain.grammar import Role
+from bot.domain.incident import Incident
+from bot.domain.postmortem import facts, people_in
+from bot.domain.timeline import Entry, Kind, NoteTag
+from bot.errors import NotAllowed, NotFound
+from bot.incidents import Invocation
+from bot.people import names_of
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackError, SlackGateway
+from bot.store import incidents, postmortems, timeline
+from bot.store.db import Pool
+from bot.timeline import incident_here
+
+TEMPLATE = "postmortem.md.j2"
+_STEPS = {
+    Kind.ACTION_REQUESTED: "requested",
+    Kind.ACTION_APPROVED: "approved",
+    Kind.ACTION_EXECUTED: "executed",
+    Kind.ACTION_FAILED: "failed",
+}
+
+
+class PostmortemService:
+    def __init__(
+        self, pool: Pool, gateway: SlackGateway, policy: Policy, composer: Composer, clock: Clock
+    ) -> None:
+        self.pool = pool
+        self.slack = gateway
+        self.policy = policy
+        self.compose = composer
+        self.clock = clock
+
+    async def publish(self, incident: Incident) -> None:
+        """Write the post-mortem from the timeline, store it, and share it into the channel."""
+        async with self.pool.acquire() as conn:
+            entries = await timeline.entries(conn, incident.id)
+        markdown = await self.write(incident, entries)
+        async with self.pool.acquire() as conn:
+            await postmortems.insert(conn, incident.id, markdown, self.clock())
+        await self.slack.share_file(
+            incident.channel_id,
+            f"postmortem-{incident.channel_name}.md",
+            markdown,
+            title=f"Post-mortem: {incident.title}",
+            initial_comment=self.compose.postmortem_shared(incident, len(entries)),
+        )
+
+    async def regenerate(self, who: Invocation) -> None:
+        """`/incident postmortem`: write it again from the timeline as it is now."""
+        async with self.pool.acquire() as conn:
+            incident = await incident_here(conn, who, "postmortem")
+        try:
+            await self.publish(incident)
+        except SlackError as error:
+            raise NotAllowed(
+                f"The post-mortem was written and stored, but Slack refused to share it ({error.error})."
+            ) from None
+
+    async def document(self, reference: str) -> str:
+        """The newest stored post-mortem of an incident named by its channel, else a fresh one."""
+        async with self.pool.acquire() as conn:
+            incident = await incidents.by_reference(conn, reference)
+            if incident is None:
+                raise NotFound(f"No incident has the channel {reference!r}.")
+            stored = await postmortems.newest(conn, incident.id)
+            entries = [] if stored is not None else await timeline.entries(conn, incident.id)
+        return stored if stored is not None else await self.write(incident, entries)
+
+    async def write(self, incident: Incident, entries: Sequence[Entry]) -> str:
+        """The Markdown document; names come through the shared display-name cache."""
+        now = self.clock()
+        named = {incident.declared_by, incident.commander, incident.lead, incident.comms}
+        people = people_in(entries) | {person for person in named if person}
+        names = await names_of(self.pool, self.slack, people, now)
+        severities = self.policy.severities
+        return self.compose.templates.render(
+            TEMPLATE,
+            incident=incident,
+            facts=facts(
+                incident,
+                entries,
+                names,
+                severities,
+                self.policy.tz,
+                now,
+                await self.slack.workspace_url(),
+            ),
+            severity=severities.get(incident.severity),
+            duration=incident.age(now),
+            now=now,
+            zone=self.policy.timezone,
+            named=lambda user: names.get(user, user) if user else "unassigned",
+            label=lambda key: severities.get(str(key)).label,
+            roles={role.value: role.label for role in Role},
+            tags={tag.value: tag.label.lower() for tag in NoteTag},
+            steps=_STEPS,
+        )
