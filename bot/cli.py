@@ -10,7 +10,7 @@ import structlog
 from aiohttp import web
 
 from bot.app import BOLT, create_web_app, database_url
-from bot.config import Policy, Settings, load_policy
+from bot.config import Policy, Settings, load_policy, process_environment
 from bot.errors import UsageError
 from bot.logging import configure
 from bot.slack.templates import Templates
@@ -28,7 +28,7 @@ def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
 
 def serve(_: argparse.Namespace) -> int:
     settings, policy = _settings_and_policy()
-    app = create_web_app(settings, policy)
+    app = create_web_app(settings, policy, environ=process_environment())
     if settings.uses_socket_mode:
         app.cleanup_ctx.append(_socket_mode(settings))
     web.run_app(app, port=settings.port, print=None, access_log=None)

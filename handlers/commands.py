@@ -16,9 +16,11 @@ from bot.domain.grammar import (
     Command,
     Declare,
     Help,
+    ListActions,
     ListIncidents,
     PostUpdate,
     Regrade,
+    RequestAction,
     Resolve,
     ShowStatus,
     name_of,
@@ -62,6 +64,16 @@ async def _list(services: Services, _: ListIncidents, __: Invocation, reply: Rep
     await reply(await services.incidents.list_open())
 
 
+async def _request_action(
+    services: Services, command: RequestAction, who: Invocation, _: Reply
+) -> None:
+    await services.approvals.request(command, who)
+
+
+async def _list_actions(services: Services, _: ListActions, __: Invocation, reply: Reply) -> None:
+    await reply(services.approvals.list_actions())
+
+
 ROUTES: dict[type, Route] = {
     Declare: _declare,
     PostUpdate: _update,
@@ -70,8 +82,10 @@ ROUTES: dict[type, Route] = {
     Assign: _assign,
     Resolve: _resolve,
     ListIncidents: _list,
+    RequestAction: _request_action,
+    ListActions: _list_actions,
 }
-READ_ONLY = (ShowStatus, ListIncidents)
+READ_ONLY = (ShowStatus, ListIncidents, ListActions)
 
 
 def _ack_payload(message: SlackMessage) -> dict[str, Any]:
@@ -81,7 +95,11 @@ def _ack_payload(message: SlackMessage) -> dict[str, Any]:
 def register(app: AsyncApp, services: Services) -> None:
     async def incident_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
-            command = parse_command(str(body.get("text", "")), services.policy.severities)
+            command = parse_command(
+                str(body.get("text", "")),
+                services.policy.severities,
+                services.approvals.catalog.names,
+            )
         except UsageError as error:
             services.metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**_ack_payload(services.compose.usage_error(error.message, error.usage)))

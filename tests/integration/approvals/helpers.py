@@ -1,0 +1,59 @@
+"""Reading the approval card and clicking its buttons as people do."""
+
+from bot.domain.approval import ApprovalStatus
+from bot.sandbox import Sandbox
+from bot.standin import Channel, Message, SlackStandIn
+
+CARD = "Approval needed"
+
+
+def cards(slack: SlackStandIn, channel: str) -> list[Message]:
+    return [m for m in slack.messages(channel) if CARD in m.text and not m.is_reply]
+
+
+async def request(bot: Sandbox, channel: Channel, text: str, *, user: str = "alice") -> Message:
+    """Type `/incident <text>` in the incident channel and return the card it posts."""
+    before = len(cards(bot.slack, channel.id))
+    await bot.command(text, user=user, channel=channel.id)
+    await bot.slack.wait_for(lambda s: len(cards(s, channel.id)) > before)
+    await bot.services.background.idle()
+    return cards(bot.slack, channel.id)[-1]
+
+
+async def click(bot: Sandbox, user: str, card: Message, button: str = "approve") -> None:
+    """Click Approve or Deny on the card as `user`, and wait for the bot to finish with it."""
+    result = await bot.sender.click(user, card.channel, card.ts, f"approval.{button}")
+    assert result.status == 200
+    await bot.services.background.idle()
+
+
+def buttons(card: Message) -> list[dict[str, object]]:
+    return [e for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def thread(slack: SlackStandIn, card: Message) -> list[str]:
+    return [m.text for m in slack.replies(card.channel, card.ts)]
+
+
+async def status_of(bot: Sandbox, request_id: int = 1) -> ApprovalStatus:
+    async with bot.services.pool.acquire() as conn:
+        return ApprovalStatus(
+            await conn.fetchval("SELECT status FROM approval_requests WHERE id = $1", request_id)
+        )
+
+
+async def stamps(bot: Sandbox) -> list[tuple[str, str | None, dict[str, object]]]:
+    """The action_* timeline entries, oldest first: (kind, actor, data)."""
+    async with bot.services.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT kind, actor, data FROM timeline_entries WHERE kind LIKE 'action_%' ORDER BY id"
+        )
+    return [(r["kind"], r["actor"], r["data"]) for r in rows]
+
+
+async def incident_channel(bot: Sandbox, *members: str) -> Channel:
+    """A declared SEV-1 (alice commands) whose channel `members` have joined."""
+    channel = await bot.declare("sev1 Checkout errors", user="alice")
+    for person in members:
+        await bot.sender.join(person, channel.id)
+    return channel
