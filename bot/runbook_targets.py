@@ -63,11 +63,12 @@ async def create_database(server_url: str, name: str) -> str:
     return with_database(server_url, name)
 
 
-async def reset(url: str) -> None:
-    """Create the tables and function if needed; one feature at 25 %, ingestion running."""
+async def reset(url: str, *, create: bool = True) -> None:
+    """One feature at 25 %, ingestion running; `create` makes the tables and function first."""
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(SCHEMA)
+        if create:
+            await conn.execute(SCHEMA)
         async with conn.transaction():
             await conn.execute("TRUNCATE rollout_configuration")
             await conn.execute(

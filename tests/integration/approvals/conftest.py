@@ -25,7 +25,9 @@ DEPLOY_TOKEN = "deploy-token-s3cr3t"
 async def target_url(migrated: str) -> str:
     """A second database on the test server, holding the runbooks' tables and function."""
     name = urlsplit(migrated).path.lstrip("/") or "postgres"
-    return await runbook_targets.create_database(migrated, f"{name}_target")
+    url = await runbook_targets.create_database(migrated, f"{name}_target")
+    await runbook_targets.reset(url)
+    return url
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Target:
 
 @pytest.fixture
 async def target(target_url: str) -> Target:
-    await runbook_targets.reset(target_url)
+    await runbook_targets.reset(target_url, create=False)
     return Target(target_url)
 
 

@@ -3,6 +3,7 @@
 from bot.domain.approval import ApprovalStatus
 from bot.sandbox import Sandbox
 from bot.standin import Channel, Message, SlackStandIn
+from bot.store import incidents
 
 CARD = "Approval needed"
 
@@ -52,8 +53,25 @@ async def stamps(bot: Sandbox) -> list[tuple[str, str | None, dict[str, object]]
 
 
 async def incident_channel(bot: Sandbox, *members: str) -> Channel:
-    """A declared SEV-1 (alice commands) whose channel `members` have joined."""
-    channel = await bot.declare("sev1 Checkout errors", user="alice")
-    for person in members:
-        await bot.sender.join(person, channel.id)
+    """An open SEV-1 that alice declared, its channel joined by `members` too.
+
+    Made directly (a channel in the stand-in, a row in the store): declaring has tests of its
+    own, and these tests are about what happens inside the channel afterwards.
+    """
+    alice = bot.slack.resolve_user("alice")
+    channel = bot.slack.add_channel(
+        f"incident-20261124-{len(bot.slack.channels):03d}",
+        members=["incident-bot", alice, *members],
+    )
+    async with bot.services.pool.acquire() as conn:
+        await incidents.insert(
+            conn,
+            channel_id=channel.id,
+            channel_name=channel.name,
+            title="Checkout errors",
+            severity="sev1",
+            declared_by=alice,
+            declared_at=bot.services.clock(),
+            commander=alice,
+        )
     return channel

@@ -18,9 +18,7 @@ async def requests_made(db: Pool) -> int:
     [
         ("kill api; drop table x", "`kill` takes at most 1 parameter(s)."),
         ("kill 'hybrid_progressive_capture'", "`feature` must match ^[a-z0-9_]+$."),
-        ("kill feature=x'--", "`feature` must match ^[a-z0-9_]+$."),
         ("rollback ../admin", "`service` must be one of api, web, worker."),
-        ("rollback api version=1;rm", "`version` must match"),
         ("kill colour=red", "`colour` is not a parameter of `kill`."),
     ],
 )
