@@ -46,10 +46,9 @@ class HttpTarget:
             )
         try:
             status, body = await self._send(plan, plan.method, plan.url, plan.body)
-        except aiohttp.ClientConnectorError as error:
-            return self._outcome(
-                plan, started, ApprovalStatus.FAILED, f"could not connect: {error}"
-            )
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
+            summary = f"never connected: {error or type(error).__name__}"
+            return self._outcome(plan, started, ApprovalStatus.FAILED, summary)
         except aiohttp.InvalidURL as error:
             return self._outcome(plan, started, ApprovalStatus.FAILED, f"invalid URL: {error}")
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -68,7 +67,9 @@ class HttpTarget:
             headers=plan.headers,
             json=body,
             allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(total=plan.timeout.total_seconds()),
+            timeout=aiohttp.ClientTimeout(
+                total=plan.timeout.total_seconds(), connect=plan.timeout.total_seconds()
+            ),
         ) as response:
             text = (await response.content.read(MAX_BODY + 1)).decode("utf-8", "replace")
         cut = text if len(text) <= MAX_BODY else text[:MAX_BODY] + "…"

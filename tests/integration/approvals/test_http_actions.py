@@ -89,3 +89,16 @@ async def test_a_dry_run_rollback_shows_the_request_and_sends_nothing(
     assert deploy_api.received == []
     assert "*Dry run succeeded*" in card.text
     assert "not sent" in card.text
+
+
+async def test_an_unreachable_deploy_api_fails_without_doubt(
+    db: Pool, migrated: str, clock: FakeClock, environ: dict[str, str]
+) -> None:
+    unreachable = {**environ, "DEPLOY_API_URL": "http://127.0.0.1:9"}
+    async with sandbox(database_url=migrated, clock=clock, environ=unreachable) as box:
+        channel = await incident_channel(box, "bob")
+        card = await request(box, channel, "rollback api")
+        await click(box, "bob", card)
+        assert ":x: *Failed* in " in card.text
+        assert "never connected" in card.text
+        assert await status_of(box) is ApprovalStatus.FAILED
