@@ -279,12 +279,13 @@ class ApprovalService:
             log.warning("approval_card_not_updated", error=error.error)
 
     async def _announce(self, request: ApprovalRequest) -> None:
-        await self._show(request)
-        await self.slack.post(
+        """The outcome: on the card, and as a reply in its thread (both at once)."""
+        reply = self.slack.post(
             request.channel_id,
             self.cards.outcome(request, self._title(request)),
             thread_ts=request.message_ts,
         )
+        await asyncio.gather(self._show(request), reply)
 
     def _title(self, request: ApprovalRequest) -> str:
         try:
