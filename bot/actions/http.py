@@ -41,9 +41,8 @@ class HttpTarget:
         """Send `plan` once (or not at all, for a dry run); failures become an Outcome."""
         started = time.perf_counter()
         if dry_run:
-            return Outcome(
-                ApprovalStatus.SUCCEEDED, "not sent", 0.0, True, tuple(plan.preview.split("\n"))
-            )
+            summary = "not sent; this is the request it would send"
+            return Outcome(ApprovalStatus.SUCCEEDED, summary, 0.0, True, (plan.preview,))
         try:
             status, body = await self._send(plan, plan.method, plan.url, plan.body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:

@@ -88,7 +88,9 @@ async def test_a_dry_run_rollback_shows_the_request_and_sends_nothing(
     await click(bot, "bob", card)
     assert deploy_api.received == []
     assert "*Dry run succeeded*" in card.text
-    assert "not sent" in card.text
+    assert "not sent; this is the request it would send" in card.text
+    (reply,) = thread(bot.slack, card)
+    assert "POST ${DEPLOY_API_URL}/services/api/rollback" in reply
 
 
 async def test_an_unreachable_deploy_api_fails_without_doubt(
