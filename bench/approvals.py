@@ -21,6 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -110,6 +112,34 @@ async def executor_ms(database_url: str) -> list[float]:
     return [r["ms"] for r in rows]
 
 
+@asynccontextmanager
+async def serving(
+    slack: SlackStandIn, database_url: str, target_url: str, port: int
+) -> AsyncIterator[None]:
+    """`incident-bot serve` in its own process, its kill switch pointed at the target."""
+    url = f"http://127.0.0.1:{port}"
+    slack.events_url = f"{url}/slack/events"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "ROLLOUT_DATABASE_URL": target_url,
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "SLACK_APP_TOKEN": "",
+    }
+    bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", env=env)
+    try:
+        await wait_ready(url, bot)
+        yield
+    finally:
+        if bot.returncode is None:
+            bot.terminate()
+        await bot.wait()
+
+
 async def main(requests: int, port: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database_url = (
@@ -123,24 +153,7 @@ async def main(requests: int, port: int) -> None:
             for name in ("alice", "bob"):
                 slack.add_user(name)
             slack.add_channel("incidents", members=["alice", "bob", "incident-bot"])
-            url = f"http://127.0.0.1:{port}"
-            slack.events_url = f"{url}/slack/events"
-            env = {
-                **os.environ,
-                "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_SIGNING_SECRET": slack.signing_secret,
-                "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": database_url,
-                "ROLLOUT_DATABASE_URL": target_url,
-                "PORT": str(port),
-                "LOG_LEVEL": "WARNING",
-                "SLACK_APP_TOKEN": "",
-            }
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", env=env
-            )
-            try:
-                await wait_ready(url, bot)
+            async with serving(slack, database_url, target_url, port):
                 sender = SlackSender(slack)
                 channel = await declare(slack, sender)
                 for _ in range(10):  # warm-up: pools, prepared statements, the target's pool
@@ -149,10 +162,6 @@ async def main(requests: int, port: int) -> None:
                 latencies = [await one_approval(slack, sender, channel) for _ in range(requests)]
                 wall = time.perf_counter() - started
                 executions = (await executor_ms(database_url))[10:]
-            finally:
-                if bot.returncode is None:
-                    bot.terminate()
-                await bot.wait()
     print(f"approvals: {requests}, one at a time, in {wall:.2f} s (requests and cards included)")
     print(summary("Approve click → outcome posted, ms", latencies))
     print(summary("of which the SQL action itself (statement, commit, verify), ms", executions))

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import structlog
 
-from bot.actions import Catalog, Executors, ledger
+from bot.actions import Catalog, Entry, Executors, ledger
 from bot.actions.runner import Runner
 from bot.background import Background
 from bot.domain.approval import (
@@ -106,7 +106,29 @@ class ApprovalService:
         if not entry.is_available:
             raise NotAllowed(f"`{entry.name}` is unavailable here: {entry.reason}.")
         params = bind(entry.name, entry.action.params, command.args)
-        plan = self.catalog.plan(entry, params)
+        preview = self.catalog.plan(entry, params).preview
+        request = await self._record_request(entry, dict(params), preview, command.dry_run, who)
+        log.info("action_requested", action=entry.name, request_id=request.id)
+        try:
+            card = self.cards.card(request, entry.action.title)
+            ts = await self.slack.post(request.channel_id, card)
+        except SlackError as error:
+            raise NotAllowed(
+                f"Recorded, but Slack refused to post the card ({error.error})."
+            ) from None
+        async with self.pool.acquire() as conn:
+            await approvals.set_message_ts(conn, request.id, ts)
+        return request
+
+    async def _record_request(
+        self,
+        entry: Entry,
+        params: dict[str, str | None],
+        preview: str,
+        dry_run: bool,
+        who: Invocation,
+    ) -> ApprovalRequest:
+        """The request, its `action_requested` stamp and its expiry job, in one transaction."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             incident = await incidents.by_channel(conn, who.channel_id)
@@ -119,9 +141,9 @@ class ApprovalService:
                 incident_id=incident.id,
                 channel_id=who.channel_id,
                 action=entry.name,
-                params=dict(params),
-                dry_run=command.dry_run,
-                preview=plan.preview,
+                params=params,
+                dry_run=dry_run,
+                preview=preview,
                 requested_by=who.user_id,
                 requested_at=now,
                 expires_at=now + entry.expires_after,
@@ -137,17 +159,6 @@ class ApprovalService:
                 incident_id=incident.id,
                 payload={"request_id": request.id},
             )
-        log.info("action_requested", action=entry.name, request_id=request.id)
-        try:
-            ts = await self.slack.post(
-                request.channel_id, self.cards.card(request, self._title(request))
-            )
-        except SlackError as error:
-            raise NotAllowed(
-                f"Recorded, but Slack refused to post the card ({error.error})."
-            ) from None
-        async with self.pool.acquire() as conn:
-            await approvals.set_message_ts(conn, request.id, ts)
         return request
 
     async def approve(self, click: Click) -> None:

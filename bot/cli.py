@@ -9,8 +9,9 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
+from bot.actions import Catalog
 from bot.app import BOLT, create_web_app, database_url
-from bot.config import Policy, Settings, load_policy, process_environment
+from bot.config import Policy, Settings, load_policy, process_environment, resolve_environment
 from bot.errors import UsageError
 from bot.logging import configure
 from bot.slack.templates import Templates
@@ -93,6 +94,10 @@ def check_config(args: argparse.Namespace) -> int:
     print(
         f"  actions: {', '.join(policy.actions) or 'none'}; alert routes: {len(policy.alerts.routes)}"
     )
+    catalog = Catalog(policy, resolve_environment(policy, process_environment()))
+    for entry in catalog.entries:
+        if not entry.is_available:
+            print(f"  action {entry.name} is unavailable here: {entry.reason}")
     for problem in problems:
         print(f"problem: {problem}")
     print("ok" if not problems else f"{len(problems)} problem(s)")
