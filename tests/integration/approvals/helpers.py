@@ -1,9 +1,16 @@
 """Reading the approval card and clicking its buttons as people do."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.app import SERVICES, create_web_app, running
+from bot.config import Policy
 from bot.domain.approval import ApprovalStatus
-from bot.sandbox import Sandbox
-from bot.standin import Channel, Message, SlackStandIn
+from bot.sandbox import Sandbox, sandbox_settings
+from bot.services import Services
+from bot.standin import Channel, Message, SlackSender, SlackStandIn
 from bot.store import incidents
+from tests.conftest import FakeClock
 
 CARD = "Approval needed"
 
@@ -75,3 +82,19 @@ async def incident_channel(bot: Sandbox, *members: str) -> Channel:
             commander=alice,
         )
     return channel
+
+
+@asynccontextmanager
+async def replica(
+    box: Sandbox, migrated: str, clock: FakeClock, environ: dict[str, str], policy: Policy
+) -> AsyncIterator[tuple[SlackSender, Services]]:
+    """A second bot process on the same database and workspace, with its own request URL."""
+    app = create_web_app(
+        sandbox_settings(box.slack, database_url=migrated),
+        policy,
+        clock,
+        run_scheduler=False,
+        environ=environ,
+    )
+    async with running(app) as url:
+        yield SlackSender(box.slack, url=f"{url}/slack/events"), app[SERVICES]

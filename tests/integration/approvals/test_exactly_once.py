@@ -1,21 +1,16 @@
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
 
-from bot.app import SERVICES, create_web_app, running
 from bot.config import Policy
 from bot.domain.approval import ApprovalStatus
 from bot.domain.runbook_actions import DEFAULT_ACTIONS
-from bot.sandbox import Sandbox, sandbox, sandbox_settings
-from bot.services import Services
-from bot.standin import SlackSender
+from bot.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import DeployApi, Target, policy_with
-from tests.integration.approvals.helpers import cards, incident_channel, stamps, status_of
+from tests.integration.approvals.helpers import cards, incident_channel, replica, stamps, status_of
 from tests.integration.helpers import message_in
 
 BUMP = {
@@ -39,22 +34,6 @@ async def counters(target: Target) -> Target:
     finally:
         await conn.close()
     return target
-
-
-@asynccontextmanager
-async def replica(
-    box: Sandbox, migrated: str, clock: FakeClock, environ: dict[str, str], policy: Policy
-) -> AsyncIterator[tuple[SlackSender, Services]]:
-    """A second bot process on the same database and workspace, with its own request URL."""
-    app = create_web_app(
-        sandbox_settings(box.slack, database_url=migrated),
-        policy,
-        clock,
-        run_scheduler=False,
-        environ=environ,
-    )
-    async with running(app) as url:
-        yield SlackSender(box.slack, url=f"{url}/slack/events"), app[SERVICES]
 
 
 async def test_twenty_concurrent_double_approvals_execute_twenty_times(
