@@ -13,7 +13,7 @@ async def test_a_dry_run_kill_reports_what_it_would_change_and_changes_nothing(
     await click(bot, "bob", card)
 
     assert "*Dry run succeeded* in " in card.text
-    assert "UPDATE 1 _(dry run: rolled back, nothing changed)_" in card.text
+    assert "UPDATE 1 _(dry run: nothing was changed)_" in card.text
     assert "*Verify* (inside the rolled-back transaction):" in card.text
     assert "rollout_percentage=0, emergency_stop=true" in card.text
     assert await target.rollout() == {
