@@ -1,7 +1,8 @@
 """The http executor: one request to a deploy API; success is a 2xx answer.
 
 The URL is sent exactly as built (values percent-encoded, nothing re-normalised), redirects are
-not followed, and the whole exchange has the action's timeout. A request that never connected
+not followed; connecting may take up to 10 s, and the answer must then come within the action's
+timeout. A request that never connected
 failed; one that was sent but got no answer (timeout, dropped connection) may have been acted
 on, so its outcome is `unknown`. A dry run sends nothing and shows the request instead.
 """
@@ -18,6 +19,8 @@ from bot.domain.approval import ApprovalStatus, Outcome
 
 log = structlog.get_logger(__name__)
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to connect to the deploy API, on top of the action's timeout for its answer."""
 MAX_BODY = 500
 """How much of an answer's body the card shows."""
 
@@ -67,7 +70,9 @@ class HttpTarget:
             json=body,
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(
-                total=plan.timeout.total_seconds(), connect=plan.timeout.total_seconds()
+                total=CONNECT_TIMEOUT + plan.timeout.total_seconds(),
+                connect=CONNECT_TIMEOUT,
+                sock_read=plan.timeout.total_seconds(),
             ),
         ) as response:
             text = (await response.content.read(MAX_BODY + 1)).decode("utf-8", "replace")

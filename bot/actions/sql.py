@@ -24,6 +24,8 @@ from bot.store.db import Connection
 
 log = structlog.get_logger(__name__)
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to get a connection to the target: apart from the statement's own timeout."""
 MAX_ROWS = 10
 MAX_ROW_TEXT = 300
 _CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
@@ -48,7 +50,7 @@ class SqlTargets:
                     plan.dsn.get_secret_value(),
                     min_size=0,
                     max_size=4,
-                    timeout=plan.timeout.total_seconds(),
+                    timeout=CONNECT_TIMEOUT,
                 )
             return self._pools[plan.database]
 
@@ -61,7 +63,7 @@ class SqlTargets:
         started = time.perf_counter()
         try:
             pool = await self._pool(plan)
-            async with pool.acquire(timeout=plan.timeout.total_seconds()) as conn:
+            async with pool.acquire(timeout=CONNECT_TIMEOUT) as conn:
                 result = await _run_on(conn, plan, dry_run=dry_run)
         except (asyncpg.PostgresError, *_CONNECTION_LOST, TimeoutError, ValueError) as error:
             log.warning("sql_action_failed", database=plan.database, error=type(error).__name__)
