@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot import runbook_targets
-from bot.config import Policy
+from bot.config import Policy, Settings
 from bot.domain.durations import format_duration
 from bot.logging import configure
 from bot.sandbox import Sandbox, sandbox
@@ -135,9 +135,14 @@ def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
         print(f"\n\033[1m┌─ {title} ─\033[0m\n{body}")
 
 
+def _data_dir() -> Path:
+    """Where the embedded PostgreSQL lives: `DATA_DIR`, as the bot itself would read it."""
+    return Settings(_env_file=None).data_dir  # type: ignore[call-arg]  # pydantic-settings' kwarg
+
+
 async def run_demo(*, quiet_logs: bool = True) -> int:
     configure("console", "WARNING" if quiet_logs else "INFO")
-    database_url = os.environ.get("DATABASE_URL") or embedded_database_url(Path(".incident-bot"))
+    database_url = os.environ.get("DATABASE_URL") or embedded_database_url(_data_dir())
     target_url = await runbook_targets.create_database(database_url, TARGET_DATABASE)
     await runbook_targets.reset(target_url)
     clock = ScriptClock()
