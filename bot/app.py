@@ -5,7 +5,7 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import aiohttp
@@ -15,11 +15,14 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+import handlers.approvals
 import handlers.commands
 import handlers.events
 import handlers.health
+from bot.actions import Catalog
+from bot.approvals import EXPIRY_JOB, ApprovalService
 from bot.background import Background
-from bot.config import Policy, Settings
+from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock, system_clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
@@ -62,10 +65,13 @@ def build_bolt_app(services: Services) -> AsyncApp:
     )
     handlers.commands.register(bolt, services)
     handlers.events.register(bolt, services)
+    handlers.approvals.register(bolt, services)
     return bolt
 
 
-async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Services:
+async def open_services(
+    settings: Settings, policy: Policy, clock: Clock, environ: Mapping[str, str]
+) -> Services:
     pool = await create_pool(
         database_url(settings),
         min_size=settings.database_pool_size,
@@ -83,6 +89,11 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
     gateway = SlackGateway(client, session)
     composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
+    background = Background()
+    scheduler = Scheduler(pool, clock, {})
+    catalog = Catalog(policy, resolve_environment(policy, environ))
+    approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, background)
+    scheduler.register(EXPIRY_JOB, approvals.expire)
     return Services(
         settings=settings,
         policy=policy,
@@ -94,21 +105,32 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
         postmortems=postmortems,
         metrics=Metrics(),
         clock=clock,
-        background=Background(),
-        scheduler=Scheduler(pool, clock, {}),
+        background=background,
+        scheduler=scheduler,
+        approvals=approvals,
     )
 
 
 def create_web_app(
-    settings: Settings, policy: Policy, clock: Clock = system_clock, *, run_scheduler: bool = True
+    settings: Settings,
+    policy: Policy,
+    clock: Clock = system_clock,
+    *,
+    run_scheduler: bool = True,
+    environ: Mapping[str, str] | None = None,
 ) -> web.Application:
-    """The bot's HTTP application; `run_scheduler=False` leaves due jobs to explicit `run_due()`."""
+    """The bot's HTTP application; `run_scheduler=False` leaves due jobs to explicit `run_due()`.
+
+    `environ` holds the variables the policy's actions name (DSNs, tokens); without it every
+    action that needs one is listed as unavailable.
+    """
     app = web.Application(client_max_size=1024 * 1024)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        services = await open_services(settings, policy, clock)
+        services = await open_services(settings, policy, clock, environ or {})
         app[SERVICES] = services
         app[BOLT] = build_bolt_app(services)
+        await services.approvals.recover()
         scheduler = run_in_background(services.scheduler) if run_scheduler else None
         log.info("bot_ready", slack_api_url=settings.slack_api_url)
         yield
@@ -116,6 +138,7 @@ def create_web_app(
             scheduler.cancel()
             await asyncio.gather(scheduler, return_exceptions=True)
         await services.background.close()
+        await services.approvals.close()
         await services.slack.close()
         await services.pool.close()
 

@@ -11,8 +11,9 @@ import structlog
 import uvloop
 from aiohttp import web
 
+from bot.actions import Catalog
 from bot.app import BOLT, create_web_app, database_url
-from bot.config import Policy, Settings, load_policy
+from bot.config import Policy, Settings, load_policy, process_environment, resolve_environment
 from bot.domain.clock import system_clock
 from bot.errors import NotFound, UsageError
 from bot.logging import configure
@@ -34,7 +35,7 @@ def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
 
 def serve(_: argparse.Namespace) -> int:
     settings, policy = _settings_and_policy()
-    app = create_web_app(settings, policy)
+    app = create_web_app(settings, policy, environ=process_environment())
     if settings.uses_socket_mode:
         app.cleanup_ctx.append(_socket_mode(settings))
     uvloop.install()
@@ -100,6 +101,10 @@ def check_config(args: argparse.Namespace) -> int:
     print(
         f"  actions: {', '.join(policy.actions) or 'none'}; alert routes: {len(policy.alerts.routes)}"
     )
+    catalog = Catalog(policy, resolve_environment(policy, process_environment()))
+    for entry in catalog.entries:
+        if not entry.is_available:
+            print(f"  action {entry.name} is unavailable here: {entry.reason}")
     for problem in problems:
         print(f"problem: {problem}")
     print("ok" if not problems else f"{len(problems)} problem(s)")

@@ -4,16 +4,33 @@ Secrets live only in `Settings` as `SecretStr`; the policy names environment var
 their values. Nothing else in the bot reads `os.environ`.
 """
 
+import json
+import os
+import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain import placeholders
 from bot.domain.durations import Duration
+from bot.domain.grammar import SUBCOMMANDS
+from bot.domain.params import ActionParam
+from bot.domain.runbook_actions import DEFAULT_ACTIONS, DEFAULT_DATABASES
 from bot.domain.severity import DEFAULT_SEVERITIES, SeverityPolicy
 from bot.errors import UsageError
 
@@ -55,37 +72,93 @@ class EscalationStep(_Strict):
     severities: tuple[str, ...] | None = None
 
 
+_APPROVER = re.compile(r"^(?:<@|<!subteam\^)?([UWS][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+
+
+def _approver_ids(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """User and user-group ids, also accepted as `<@U…>` and `<!subteam^S…>` as Slack writes them."""
+    if values is None:
+        return None
+    ids = []
+    for value in values:
+        match = _APPROVER.match(value.strip())
+        if match is None:
+            raise ValueError(f"{value!r} is not a Slack user id (U…) or user-group id (S…)")
+        ids.append(match.group(1))
+    return tuple(ids)
+
+
 class Approvals(_Strict):
+    """Who approves actions: users and user groups; empty means any member of the incident channel."""
+
     approvers: tuple[str, ...] = ()
+    required: int = Field(default=1, ge=1)
     self_approval: bool = False
     expires_after: Duration = timedelta(minutes=15)
 
+    _ids = field_validator("approvers")(_approver_ids)
+
 
 class Database(_Strict):
-    dsn_env: str
-
-
-class ActionParam(_Strict):
-    name: str
-    pattern: str | None = None
-    choices: tuple[str, ...] | None = None
-    required: bool = True
-    default: str | None = None
+    dsn_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Action(_Strict):
+    """One entry of the catalog: a SQL statement on a named database, or a deploy API request.
+
+    `approvers`, `approvals_required` and `self_approval` override the policy's `approvals`
+    for this action (say two approvals for `kill`).
+    """
+
     title: str
     kind: Literal["sql", "http"]
     params: tuple[ActionParam, ...] = ()
     database: str | None = None
     statement: str | None = None
     verify: str | None = None
-    method: str = "POST"
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: dict[str, Any] | None = Field(default=None, alias="json")
+    timeout: Duration = timedelta(seconds=10)
     approvers: tuple[str, ...] | None = None
-    approvals_required: int = 1
+    approvals_required: int | None = Field(default=None, ge=1)
+    self_approval: bool | None = None
+
+    _ids = field_validator("approvers")(_approver_ids)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        names = [p.name for p in self.params]
+        if len(set(names)) != len(names):
+            raise ValueError("two params have the same name")
+        if self.kind == "sql":
+            if not self.database or not self.statement:
+                raise ValueError("a sql action needs a database and a statement")
+            for sql in (self.statement, self.verify or ""):
+                if placeholders.highest_bind(sql) > len(names):
+                    raise ValueError(
+                        f"uses ${placeholders.highest_bind(sql)} but has {len(names)} params"
+                    )
+        else:
+            if not self.url or self.database or self.statement:
+                raise ValueError("an http action needs a url, and no database or statement")
+            unknown = set().union(*(placeholders.param_names(t) for t in self.templates())) - set(
+                names
+            )
+            if unknown:
+                raise ValueError(f"placeholders name no param: {', '.join(sorted(unknown))}")
+        return self
+
+    def templates(self) -> list[str]:
+        """Every string that may hold `${ENV}` or `{param}` placeholders (http actions)."""
+        if self.kind == "sql":
+            return []
+        body = json.dumps(self.json_body) if self.json_body is not None else ""
+        return [self.url or "", self.verify or "", body, *self.headers.values()]
+
+    def env_names(self) -> set[str]:
+        return set().union(*(placeholders.env_names(t) for t in self.templates()))
 
 
 class AlertRoute(_Strict):
@@ -112,9 +185,31 @@ class Policy(_Strict):
         EscalationStep.model_validate({"after": "1h", "severities": ["sev1"]}),
     )
     approvals: Approvals = Approvals()
-    databases: dict[str, Database] = Field(default_factory=dict)
-    actions: dict[str, Action] = Field(default_factory=dict)
+    databases: dict[str, Database] = Field(
+        default_factory=lambda: {
+            k: Database.model_validate(v) for k, v in DEFAULT_DATABASES.items()
+        }
+    )
+    actions: dict[str, Action] = Field(
+        default_factory=lambda: {k: Action.model_validate(v) for k, v in DEFAULT_ACTIONS.items()}
+    )
     alerts: Alerts = Alerts()
+
+    @model_validator(mode="after")
+    def _actions_fit(self) -> Self:
+        for name, action in self.actions.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", name):
+                raise ValueError(f"action name {name!r}: lowercase letters, digits, - and _")
+            if name in SUBCOMMANDS:
+                raise ValueError(f"action name {name!r} is a built-in /incident subcommand")
+            if action.kind == "sql" and action.database not in self.databases:
+                raise ValueError(f"action {name!r} names no database of `databases`")
+        return self
+
+    def environment_names(self) -> set[str]:
+        """The environment variables the actions need: DSNs and `${ENV}` secrets."""
+        names = {d.dsn_env for d in self.databases.values()}
+        return names.union(*(a.env_names() for a in self.actions.values()))
 
     @field_validator("severities", mode="before")
     @classmethod
@@ -156,6 +251,26 @@ def load_policy(path: Path | None) -> Policy:
         return Policy.model_validate(data)
     except ValidationError as error:
         raise UsageError(explain(path, error)) from None
+
+
+def resolve_environment(policy: Policy, environ: Mapping[str, str]) -> dict[str, SecretStr]:
+    """The values of the variables the policy names, taken from `environ`, kept secret.
+
+    The one place a DSN or token is looked up; tests pass a mapping of their own. A variable
+    that is unset or empty is left out, and the actions needing it are listed as unavailable.
+    """
+    return {
+        name: SecretStr(environ[name])
+        for name in sorted(policy.environment_names())
+        if environ.get(name)
+    }
+
+
+def process_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
+    """The process environment over `.env`, as `Settings` reads them: what `serve` resolves from."""
+    from_file = dotenv_values(env_file) if env_file is not None and env_file.is_file() else {}
+    values = {k: v for k, v in from_file.items() if v is not None}
+    return {**values, **os.environ}
 
 
 def explain(path: Path, error: ValidationError) -> str:

@@ -8,13 +8,19 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bot.config import Policy
+from bot import runbook_targets
+from bot.config import Policy, Settings
 from bot.domain.durations import format_duration
 from bot.logging import configure
 from bot.sandbox import Sandbox, sandbox
-from bot.standin import Channel, SlackStandIn, render_channel, render_ephemerals
+from bot.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.store import incidents
+from bot.store.db import embedded_database_url
+
+TARGET_DATABASE = "incident_bot_demo_target"
+"""Runbook 000's rollout_configuration lives here, next to the bot's own database."""
 
 
 def _say(text: str) -> None:
@@ -37,7 +43,35 @@ class ScriptClock:
         self.now += timedelta(minutes=minutes)
 
 
-async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
+async def _row(target_url: str) -> str:
+    row = await runbook_targets.rollout_row(target_url)
+    return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in row.items())
+
+
+def _card(slack: SlackStandIn, channel: Channel) -> Message | None:
+    return next((m for m in slack.messages(channel.id) if "Approval needed" in m.text), None)
+
+
+async def _kill_switch(box: Sandbox, channel: Channel, target_url: str) -> None:
+    """Runbook 000's kill switch: asked for, refused to its requester, approved by someone else."""
+    slack = box.slack
+    _say(f"bob asks for the kill switch (runbook 000); the row now: {await _row(target_url)}")
+    await box.command("kill hybrid_progressive_capture", user="bob", channel=channel.id)
+    await slack.wait_for(lambda s: _card(s, channel) is not None)
+    card = _card(slack, channel)
+    assert card is not None  # noqa: S101 - waited for just above
+
+    _say("bob clicks Approve on his own request: refused")
+    await box.sender.click("bob", channel.id, card.ts, "approval.approve")
+    await slack.wait_for(lambda s: any("someone else" in e.text for e in s.ephemerals("bob")))
+
+    _say("alice approves: the bot runs it once, verifies it and posts the outcome")
+    await box.sender.click("alice", channel.id, card.ts, "approval.approve")
+    await slack.wait_for(lambda s: bool(slack.replies(channel.id, card.ts)))
+    _say(f"the row after: {await _row(target_url)}")
+
+
+async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
     slack = box.slack
     _say("alice declares a SEV-1")
     channel = await box.declare(
@@ -75,6 +109,7 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     clock.advance(3)
     await box.command("status", user="alice", channel=channel.id)
     await slack.wait_for(lambda s: any("Next update due" in e.text for e in s.ephemerals("alice")))
+    await _kill_switch(box, channel, target_url)
     await box.command(
         "update monitoring: rolled back; error rate 0.4% and falling",
         user="bob",
@@ -117,18 +152,32 @@ def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
         (f"#{channel.name}", render_channel(slack, channel.id)),
         (f"#{announce}", render_channel(slack, announce)),
         ("only alice sees (ephemeral)", render_ephemerals(slack, "alice")),
+        ("only bob sees (ephemeral)", render_ephemerals(slack, "bob")),
         (f"{postmortem.name} (shared in #{channel.name})", postmortem.content.decode()),
     ):
         print(f"\n\033[1m┌─ {title} ─\033[0m\n{body}")
 
 
+def _data_dir() -> Path:
+    """Where the embedded PostgreSQL lives: `DATA_DIR`, as the bot itself would read it."""
+    return Settings(_env_file=None).data_dir  # type: ignore[call-arg]  # pydantic-settings' kwarg
+
+
 async def run_demo(*, quiet_logs: bool = True) -> int:
     configure("console", "WARNING" if quiet_logs else "INFO")
-    database_url = os.environ.get("DATABASE_URL") or None
+    database_url = os.environ.get("DATABASE_URL") or embedded_database_url(_data_dir())
+    target_url = await runbook_targets.create_database(database_url, TARGET_DATABASE)
+    await runbook_targets.reset(target_url)
     clock = ScriptClock()
     slack = SlackStandIn(now=clock.timestamp)
-    async with sandbox(database_url=database_url, policy=Policy(), clock=clock, slack=slack) as box:
-        channel = await _script(box, clock)
+    async with sandbox(
+        database_url=database_url,
+        policy=Policy(),
+        clock=clock,
+        slack=slack,
+        environ={"ROLLOUT_DATABASE_URL": target_url},
+    ) as box:
+        channel = await _script(box, clock, target_url)
         await box.slack.drain()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
         async with box.services.pool.acquire() as conn:

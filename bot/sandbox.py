@@ -4,7 +4,7 @@ Everything is real except Slack itself: the bot serves HTTP on loopback, its sla
 calls the stand-in's Web API, and the stand-in's sender signs requests into the bot.
 """
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +72,7 @@ async def sandbox(
     clock: Clock = system_clock,
     people: Iterable[str] = PEOPLE,
     slack: SlackStandIn | None = None,
+    environ: Mapping[str, str] | None = None,
     **settings: object,
 ) -> AsyncIterator[Sandbox]:
     """A stand-in workspace with `people` and an announce channel, and the bot serving it.
@@ -88,7 +89,10 @@ async def sandbox(
         if standin.channel(policy.announce_channel) is None:
             standin.add_channel(policy.announce_channel, members=[*people, "incident-bot"])
         app = create_web_app(
-            sandbox_settings(standin, database_url=database_url, **settings), policy, clock
+            sandbox_settings(standin, database_url=database_url, **settings),
+            policy,
+            clock,
+            environ=environ,
         )
         async with running(app) as url:
             standin.events_url = f"{url}/slack/events"

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from bot.approvals import ApprovalService
 from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock
@@ -29,3 +30,4 @@ class Services:
     clock: Clock
     background: Background
     scheduler: Scheduler
+    approvals: ApprovalService

@@ -17,9 +17,11 @@ from bot.domain.grammar import (
     Command,
     Declare,
     Help,
+    ListActions,
     ListIncidents,
     PostUpdate,
     Regrade,
+    RequestAction,
     Resolve,
     ShowStatus,
     ShowTimeline,
@@ -79,6 +81,16 @@ async def _postmortem(services: Services, _: WritePostmortem, who: Invocation, _
     await services.postmortems.regenerate(who)
 
 
+async def _request_action(
+    services: Services, command: RequestAction, who: Invocation, _: Reply
+) -> None:
+    await services.approvals.request(command, who)
+
+
+async def _list_actions(services: Services, _: ListActions, __: Invocation, reply: Reply) -> None:
+    await reply(services.approvals.list_actions())
+
+
 ROUTES: dict[type, Route] = {
     Declare: _declare,
     PostUpdate: _update,
@@ -90,8 +102,10 @@ ROUTES: dict[type, Route] = {
     ShowTimeline: _timeline,
     AddNote: _note,
     WritePostmortem: _postmortem,
+    RequestAction: _request_action,
+    ListActions: _list_actions,
 }
-READ_ONLY = (ShowStatus, ListIncidents, ShowTimeline)
+READ_ONLY = (ShowStatus, ListIncidents, ShowTimeline, ListActions)
 
 
 def _ack_payload(message: SlackMessage) -> dict[str, Any]:
@@ -101,7 +115,11 @@ def _ack_payload(message: SlackMessage) -> dict[str, Any]:
 def register(app: AsyncApp, services: Services) -> None:
     async def incident_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
-            command = parse_command(str(body.get("text", "")), services.policy.severities)
+            command = parse_command(
+                str(body.get("text", "")),
+                services.policy.severities,
+                services.approvals.catalog.names,
+            )
         except UsageError as error:
             services.metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**_ack_payload(services.compose.usage_error(error.message, error.usage)))

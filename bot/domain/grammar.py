@@ -1,7 +1,7 @@
 """The `/incident` command grammar: text in, a typed command out, or a UsageError with its usage line."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -106,6 +106,20 @@ class WritePostmortem:
     pass
 
 
+@dataclass(frozen=True)
+class ListActions:
+    pass
+
+
+@dataclass(frozen=True)
+class RequestAction:
+    """`/incident <action> <args…> [--dry-run]`: the words are bound to the action's params later."""
+
+    name: str
+    args: tuple[str, ...]
+    dry_run: bool
+
+
 Command = (
     Declare
     | PostUpdate
@@ -118,6 +132,8 @@ Command = (
     | ShowTimeline
     | AddNote
     | WritePostmortem
+    | ListActions
+    | RequestAction
 )
 
 
@@ -200,6 +216,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         ),
         Subcommand(
             "list", "/incident list", "/incident list", "open incidents, newest first", False
+        ),
+        Subcommand(
+            "actions",
+            "/incident actions",
+            "/incident actions",
+            "the actions you can request (kill, pause, rollback…) and who approves them; "
+            "request one with `/incident <action> [params…] [--dry-run]` in the incident channel",
+            False,
         ),
         Subcommand("help", "/incident help", "/incident help", "this list", False),
     )
@@ -312,18 +336,34 @@ _PARSERS: dict[str, Callable[[str, SeverityPolicy], Command]] = {
     "timeline": _timeline,
     "note": _note,
     "postmortem": _no_arguments(WritePostmortem(), "postmortem"),
+    "actions": _no_arguments(ListActions(), "actions"),
 }
 
+DRY_RUN_FLAGS = frozenset({"--dry-run", "—dry-run", "–dry-run"})
+"""Slack's clients may turn `--` into a dash as people type, so the dashes count too."""
 
-def parse_command(text: str, severities: SeverityPolicy) -> Command:
-    """Parse the text after `/incident`; empty text asks for help."""
+
+def _request_action(name: str, rest: str) -> RequestAction:
+    words = rest.split()
+    flags = [w for w in words if w.lower() in DRY_RUN_FLAGS]
+    return RequestAction(name, tuple(w for w in words if w not in flags), bool(flags))
+
+
+def parse_command(text: str, severities: SeverityPolicy, actions: Collection[str] = ()) -> Command:
+    """Parse the text after `/incident`; empty text asks for help.
+
+    `actions` are the names of the policy's actions: a word that is not a built-in subcommand
+    but names one of them requests that action.
+    """
     name, _, rest = text.strip().partition(" ")
     if not name:
         return Help()
     parser = _PARSERS.get(name.lower())
-    if parser is None:
-        raise UsageError(f"`{name}` is not an /incident command.", "/incident help")
-    return parser(rest.strip(), severities)
+    if parser is not None:
+        return parser(rest.strip(), severities)
+    if name.lower() in actions:
+        return _request_action(name.lower(), rest)
+    raise UsageError(f"`{name}` is not an /incident command.", "/incident help")
 
 
 def name_of(command: Command) -> str:
@@ -343,4 +383,6 @@ _COMMAND_NAMES: dict[type, str] = {
     ShowTimeline: "timeline",
     AddNote: "note",
     WritePostmortem: "postmortem",
+    ListActions: "actions",
+    RequestAction: "action",
 }

@@ -74,6 +74,23 @@ class SlackGateway:
                 "response_url_refused", status=response.status_code, body=response.body[:200]
             )
 
+    async def respond_privately(self, response_url: str, message: SlackMessage) -> None:
+        """Answer a button click with an ephemeral message, leaving the clicked message as is.
+
+        Without `replace_original: false` Slack may replace the card the button was on.
+        """
+        webhook = AsyncWebhookClient(response_url, session=self._session, timeout=10)
+        response = await webhook.send(
+            text=message.text,
+            blocks=message.block_dicts(),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        if response.status_code != 200:
+            log.warning(
+                "response_url_refused", status=response.status_code, body=response.body[:200]
+            )
+
     async def _call(
         self, method: str, call: Awaitable[AsyncSlackResponse], *, done_already: str = ""
     ) -> dict[str, Any]:
@@ -144,6 +161,35 @@ class SlackGateway:
                 blocks=message.block_dicts(),
             ),
         )
+
+    async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
+        """Replace a message the bot posted (chat.update), blocks and all."""
+        await self._call(
+            "chat.update",
+            self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.block_dicts()
+            ),
+        )
+
+    async def channel_members(self, channel: str) -> list[str]:
+        """Every member of a channel, following conversations.members' pages."""
+        members: list[str] = []
+        cursor: str | None = None
+        while True:
+            data = await self._call(
+                "conversations.members",
+                self.client.conversations_members(channel=channel, limit=1000, cursor=cursor),
+            )
+            members.extend(str(m) for m in data.get("members", []))
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return members
+
+    async def usergroup_members(self, usergroup: str) -> list[str]:
+        data = await self._call(
+            "usergroups.users.list", self.client.usergroups_users_list(usergroup=usergroup)
+        )
+        return [str(u) for u in data.get("users", [])]
 
     async def pin(self, channel: str, ts: str) -> None:
         await self._call(

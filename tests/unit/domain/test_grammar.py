@@ -6,9 +6,11 @@ from bot.domain.grammar import (
     Assign,
     Declare,
     Help,
+    ListActions,
     ListIncidents,
     PostUpdate,
     Regrade,
+    RequestAction,
     Resolve,
     Role,
     ShowStatus,
@@ -152,3 +154,29 @@ def test_postmortem_takes_no_arguments() -> None:
     assert parse("postmortem") == WritePostmortem()
     with pytest.raises(UsageError, match="takes no arguments"):
         parse("postmortem now")
+
+
+ACTIONS = frozenset({"kill", "rollback"})
+
+
+def test_an_action_name_from_the_policy_requests_that_action() -> None:
+    assert parse_command("kill checkout --dry-run", SEVERITIES, ACTIONS) == RequestAction(
+        "kill", ("checkout",), True
+    )
+    assert parse_command("Rollback service=api v2.3.0", SEVERITIES, ACTIONS) == RequestAction(
+        "rollback", ("service=api", "v2.3.0"), False
+    )
+
+
+def test_a_dash_that_slack_typed_for_two_hyphens_still_means_dry_run() -> None:
+    command = parse_command("kill —dry-run", SEVERITIES, ACTIONS)
+    assert command == RequestAction("kill", (), True)
+
+
+def test_an_action_unknown_to_the_policy_is_not_a_command() -> None:
+    with pytest.raises(UsageError, match="`kill` is not an /incident command"):
+        parse_command("kill checkout", SEVERITIES)
+
+
+def test_actions_lists_the_catalog() -> None:
+    assert parse_command("actions", SEVERITIES, ACTIONS) == ListActions()
