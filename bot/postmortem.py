@@ -11,7 +11,7 @@ from bot.domain.clock import Clock
 from bot.domain.grammar import Role
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
-from bot.domain.timeline import Entry, Kind, NoteTag
+from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
 from bot.errors import NotAllowed, NotFound
 from bot.incidents import Invocation
 from bot.people import names_of
@@ -22,12 +22,7 @@ from bot.store.db import Pool
 from bot.timeline import incident_here
 
 TEMPLATE = "postmortem.md.j2"
-_STEPS = {
-    Kind.ACTION_REQUESTED: "requested",
-    Kind.ACTION_APPROVED: "approved",
-    Kind.ACTION_EXECUTED: "executed",
-    Kind.ACTION_FAILED: "failed",
-}
+_STEPS = {kind: kind.value.removeprefix("action_") for kind in ACTION_KINDS}
 
 
 class PostmortemService:
@@ -104,4 +99,5 @@ class PostmortemService:
             roles={role.value: role.label for role in Role},
             tags={tag.value: tag.label.lower() for tag in NoteTag},
             steps=_STEPS,
+            outcome=describe_result,
         )

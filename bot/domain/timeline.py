@@ -28,8 +28,12 @@ class Kind(StrEnum):
     ALERT = "alert"
     ACTION_REQUESTED = "action_requested"
     ACTION_APPROVED = "action_approved"
+    ACTION_DENIED = "action_denied"
+    ACTION_REFUSED = "action_refused"
     ACTION_EXECUTED = "action_executed"
     ACTION_FAILED = "action_failed"
+    ACTION_EXPIRED = "action_expired"
+    ACTION_UNKNOWN = "action_unknown"
 
 
 ABOUT_A_MESSAGE = frozenset({Kind.MESSAGE, Kind.MESSAGE_EDITED, Kind.MESSAGE_DELETED, Kind.PINNED})
@@ -38,8 +42,12 @@ ABOUT_A_MESSAGE = frozenset({Kind.MESSAGE, Kind.MESSAGE_EDITED, Kind.MESSAGE_DEL
 ACTION_KINDS = (
     Kind.ACTION_REQUESTED,
     Kind.ACTION_APPROVED,
+    Kind.ACTION_DENIED,
+    Kind.ACTION_REFUSED,
     Kind.ACTION_EXECUTED,
     Kind.ACTION_FAILED,
+    Kind.ACTION_EXPIRED,
+    Kind.ACTION_UNKNOWN,
 )
 
 
@@ -94,3 +102,22 @@ def tag_note(text: str) -> tuple[NoteTag | None, str]:
     if tag is None or not rest.strip():
         return None, text.strip()
     return tag, rest.strip()
+
+
+def describe_result(result: object) -> str:
+    """An action's recorded outcome as one readable phrase for the post-mortem.
+
+    The approvals ledger stores {status, summary, duration_ms, verify, dry_run}; anything else
+    (an older or hand-written entry) is shown as it is.
+    """
+    if not isinstance(result, dict):
+        return "" if result is None else str(result)
+    parts = [str(result.get("status", "")), str(result.get("summary") or "")]
+    if isinstance(result.get("duration_ms"), int | float):
+        parts.append(f"{result['duration_ms']:.0f} ms")
+    verify = result.get("verify")
+    if verify:
+        parts.append("verify: " + "; ".join(str(v) for v in verify))
+    if result.get("dry_run"):
+        parts.append("dry run")
+    return " · ".join(p for p in parts if p)
