@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
+import structlog
 
 from bot.config import Policy
 from bot.sandbox import Sandbox, sandbox
@@ -151,7 +152,7 @@ async def test_log_lines_carry_the_request_and_incident_ids(
             await bot.slack.wait_for(lambda s: bool(s.messages("incidents")))
             await bot.services.background.idle()
     finally:
-        configure("console", "INFO")
+        structlog.reset_defaults()
     lines = [
         json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
     ]
