@@ -48,6 +48,7 @@ class Templates:
         self._tz = tz
         self._env.filters.update(
             person=lambda user: mention(user) if user else Mrkdwn("_unassigned_"),
+            declarer=lambda user: mention(user) if user else Mrkdwn("an alert"),
             channel=channel_link,
             duration=lambda delta: format_duration(delta) if isinstance(delta, timedelta) else "—",
             when=self.when,
