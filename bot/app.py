@@ -15,9 +15,12 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+import handlers.alert_buttons
+import handlers.alerts
 import handlers.commands
 import handlers.events
 import handlers.health
+from bot.alerts import AlertService
 from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
@@ -25,6 +28,7 @@ from bot.incidents import IncidentService
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler, run_in_background
 from bot.services import Services
+from bot.slack.alert_messages import AlertMessages
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
@@ -60,6 +64,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     )
     handlers.commands.register(bolt, services)
     handlers.events.register(bolt, services)
+    handlers.alert_buttons.register(bolt, services)
     return bolt
 
 
@@ -76,13 +81,15 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
     )
     gateway = SlackGateway(client, session)
     composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
+    incidents = IncidentService(pool, gateway, policy, composer, clock)
     return Services(
         settings=settings,
         policy=policy,
         pool=pool,
         slack=gateway,
         compose=composer,
-        incidents=IncidentService(pool, gateway, policy, composer, clock),
+        incidents=incidents,
+        alerts=AlertService(pool, incidents, gateway, AlertMessages(composer), policy, clock),
         metrics=Metrics(),
         clock=clock,
         background=Background(),
@@ -117,6 +124,7 @@ def create_web_app(
     app.cleanup_ctx.append(resources)
     app.router.add_post("/slack/events", slack_events)
     handlers.health.register(app, SERVICES)
+    handlers.alerts.register(app, SERVICES)
     return app
 
 

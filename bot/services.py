@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from bot.alerts import AlertService
 from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock
@@ -21,6 +22,7 @@ class Services:
     slack: SlackGateway
     compose: Composer
     incidents: IncidentService
+    alerts: AlertService
     metrics: Metrics
     clock: Clock
     background: Background
