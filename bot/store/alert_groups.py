@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.alert_routes import GroupState
+from bot.store import incidents
 from bot.store.db import Connection
 
 
@@ -18,7 +19,12 @@ class Group:
 
 
 async def lock(conn: Connection, key: str, now: datetime) -> Group:
-    """The group's row, created if new, locked until the transaction ends."""
+    """The group's row, created if new, locked until the transaction ends.
+
+    The incident's status is read by a second statement, after the lock is held: a statement
+    that waited for the lock re-reads only the locked row, so a join in it could pair the
+    incident a concurrent declarer just settled with that incident's absence.
+    """
     await conn.execute(
         """INSERT INTO alert_groups (group_key, cycle_started_at) VALUES ($1, $2)
            ON CONFLICT (group_key) DO NOTHING""",
@@ -26,17 +32,16 @@ async def lock(conn: Connection, key: str, now: datetime) -> Group:
         now,
     )
     row = await conn.fetchrow(
-        """SELECT g.incident_id, coalesce(i.status <> 'resolved', false) AS incident_open,
-                  g.declaring_since, g.offered_at, g.cycle_started_at
-           FROM alert_groups g LEFT JOIN incidents i ON i.id = g.incident_id
-           WHERE g.group_key = $1 FOR UPDATE OF g""",
+        """SELECT incident_id, declaring_since, offered_at, cycle_started_at
+           FROM alert_groups WHERE group_key = $1 FOR UPDATE""",
         key,
     )
     if row is None:
         raise LookupError(f"alert group {key!r} vanished")
-    values = dict(row)
-    started: datetime = values.pop("cycle_started_at")
-    return Group(key, GroupState(**values), started)
+    incident = await incidents.by_id(conn, row["incident_id"]) if row["incident_id"] else None
+    is_open = incident is not None and incident.is_open
+    state = GroupState(row["incident_id"], is_open, row["declaring_since"], row["offered_at"])
+    return Group(key, state, row["cycle_started_at"])
 
 
 async def start_declaring(conn: Connection, key: str, now: datetime) -> None:

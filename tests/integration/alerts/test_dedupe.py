@@ -1,10 +1,13 @@
 """While an incident is open its alerts attach to it; storms make digests, never duplicates."""
 
 import asyncio
+import json
 
+from bot.domain.alerts import parse_alerts
 from bot.sandbox import Sandbox
 from bot.standin import SlackStandIn
-from bot.store.db import Pool
+from bot.store import alert_groups, incidents
+from bot.store.db import Connection, Pool
 from tests.conftest import FakeClock
 from tests.integration.alerts.sending import (
     alertmanager,
@@ -182,3 +185,41 @@ async def test_a_failed_declaration_lets_the_next_alert_try_again(bot: Sandbox, 
     async with db.acquire() as conn:
         attached = await conn.fetchval("SELECT count(*) FROM alerts WHERE incident_id = 1")
     assert attached == 2
+
+
+async def test_an_alert_waiting_for_its_group_sees_the_incident_the_declarer_just_settled(
+    bot: Sandbox, db: Pool, clock: FakeClock
+) -> None:
+    """Another replica holds the group's row while it records its new incident; an alert
+    arriving meanwhile waits for the row, then attaches to that incident."""
+    (alert,) = parse_alerts("alertmanager", json.dumps(alertmanager(am_alert("late"))).encode())
+    async with db.acquire() as conn:
+        incident = await incidents.insert(
+            conn,
+            channel_id="C0OTHER",
+            channel_name="incident-20261124-001",
+            title="Declared by the other replica",
+            severity="sev1",
+            declared_by=None,
+            declared_at=clock(),
+            commander=None,
+        )
+        await alert_groups.lock(conn, alert.group_key, clock())
+        await alert_groups.start_declaring(conn, alert.group_key, clock())
+    async with db.acquire() as declarer, declarer.transaction():
+        await alert_groups.lock(declarer, alert.group_key, clock())
+        arriving = asyncio.create_task(bot.services.alerts.receive([alert]))
+        await waiting_for_a_lock(declarer)
+        await alert_groups.settle(declarer, alert.group_key, incident.id)
+    receipt = await arriving
+    assert (receipt.declare, receipt.flush) == ({}, {incident.id})
+
+
+async def waiting_for_a_lock(conn: Connection) -> None:
+    """Return once another session waits for a row lock (bounded: a few seconds)."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    async with asyncio.timeout(5):
+        while True:
+            if await conn.fetchval(query):
+                return
+            await asyncio.sleep(0.01)  # polling PostgreSQL for a condition, bounded
