@@ -7,7 +7,6 @@ offers and digests. Digests are posted by one poster per incident at a time (a l
 PostgreSQL), so a storm becomes a few thread replies instead of one per alert.
 """
 
-import asyncio
 import uuid
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +33,7 @@ from bot.errors import NotAllowed, NotFound
 from bot.incidents import IncidentService, Invocation, Reply
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.pace import ChannelPace
 from bot.store import alert_groups, alert_posting, alerts, incidents, timeline
 from bot.store.alert_groups import Group
 from bot.store.alerts import StoredAlert
@@ -44,8 +44,6 @@ log = structlog.get_logger(__name__)
 
 DIGEST_BATCH = 500
 """At most this many alerts in one digest (it lists 20 and counts the rest)."""
-DIGEST_PAUSE = 1.0
-"""Seconds between two digests in one channel: Slack allows about one message a second."""
 POSTING_LEASE = timedelta(minutes=5)
 """How long a poster may hold an incident's digests before another replica takes over; it is
 renewed before every digest, so only a poster stuck this long on one message loses it."""
@@ -82,6 +80,8 @@ class AlertService:
         self.messages = messages
         self.policy = policy
         self.clock = clock
+        self.pace = ChannelPace()
+        """Digests into one incident: a burst, then one a second (this replica's share)."""
 
     async def receive(self, received: Sequence[Alert]) -> Receipt:
         """Store every alert of one delivery and decide what each does, in one transaction."""
@@ -237,10 +237,10 @@ class AlertService:
         holder = uuid.uuid4().hex
         while await self._hold(incident_id, holder):
             try:
-                while await self._post_digest(incident_id, holder):
-                    if not await self._has_unposted(incident_id):
+                while await self._has_unposted(incident_id):
+                    await self.pace.wait(incident_id)  # what arrives meanwhile joins this digest
+                    if not await self._post_digest(incident_id, holder):
                         break
-                    await asyncio.sleep(DIGEST_PAUSE)
             finally:
                 async with self.pool.acquire() as conn:
                     await alert_posting.release(conn, incident_id, holder)
