@@ -110,9 +110,12 @@ class AlertService:
             fingerprint_incident=by_fingerprint,
             now=now,
         )
-        alert_id = await alerts.insert(conn, alert, received_at=now, incident_id=incident_id)
-        log.info("alert_stored", alert_id=alert_id, disposition=disposition.value)
-        if disposition is Disposition.ATTACH and incident_id is not None:
+        repeat = incident_id is not None and await alerts.is_repeat(conn, incident_id, alert)
+        alert_id = await alerts.insert(
+            conn, alert, received_at=now, incident_id=incident_id, posted_at=now if repeat else None
+        )
+        log.info("alert_stored", alert_id=alert_id, disposition=disposition.value, repeat=repeat)
+        if disposition is Disposition.ATTACH and incident_id is not None and not repeat:
             receipt.flush.add(incident_id)
         elif disposition is Disposition.DECLARE:
             await alert_groups.start_declaring(conn, group.key, now)

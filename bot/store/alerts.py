@@ -27,12 +27,17 @@ def _stored(row: asyncpg.Record) -> StoredAlert:
 
 
 async def insert(
-    conn: Connection, alert: Alert, *, received_at: datetime, incident_id: int | None
+    conn: Connection,
+    alert: Alert,
+    *,
+    received_at: datetime,
+    incident_id: int | None,
+    posted_at: datetime | None = None,
 ) -> int:
     alert_id: int = await conn.fetchval(
         """INSERT INTO alerts (received_at, source, group_key, fingerprint, status, title, labels,
-                               annotations, link, starts_at, incident_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id""",
+                               annotations, link, starts_at, incident_id, posted_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id""",
         received_at,
         alert.source,
         alert.group_key,
@@ -44,8 +49,23 @@ async def insert(
         alert.link,
         alert.starts_at,
         incident_id,
+        posted_at,
     )
     return alert_id
+
+
+async def is_repeat(conn: Connection, incident_id: int, alert: Alert) -> bool:
+    """Whether the incident's latest alert of this fingerprint already says the same: same
+    status, same start. Alertmanager re-sends a group's unchanged alerts with every change."""
+    same: bool | None = await conn.fetchval(
+        """SELECT status = $3 AND starts_at IS NOT DISTINCT FROM $4 FROM alerts
+           WHERE incident_id = $1 AND fingerprint = $2 ORDER BY id DESC LIMIT 1""",
+        incident_id,
+        alert.fingerprint,
+        alert.status,
+        alert.starts_at,
+    )
+    return bool(same)
 
 
 async def get(conn: Connection, alert_id: int) -> StoredAlert | None:

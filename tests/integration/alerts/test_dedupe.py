@@ -57,6 +57,21 @@ async def test_alerts_of_the_same_group_attach_as_one_thread_reply(bot: Sandbox,
     assert entry["slack_ts"] is not None
 
 
+async def test_an_unchanged_repeat_is_stored_and_attached_without_being_posted_again(
+    bot: Sandbox, db: Pool
+) -> None:
+    await send(bot, "alertmanager", alertmanager(am_alert("a")))
+    channel = await incident_channel(bot)
+    await bot.services.background.idle()
+    renotified = alertmanager(am_alert("a"), am_alert("b", summary="Pod b erroring"))
+    await send(bot, "alertmanager", renotified)
+    digest = await message_in(bot, channel.id, "1 alert attached")
+    assert "Pod b erroring" in digest
+    assert "Checkout error rate above 10%" not in digest
+    await bot.services.background.idle()
+    assert await counts(db) == (1, 3, 3)
+
+
 async def test_an_alert_with_a_known_fingerprint_attaches_from_another_group(
     bot: Sandbox, db: Pool
 ) -> None:
