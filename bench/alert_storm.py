@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -154,6 +156,32 @@ async def database_counts(url: str) -> tuple[int, int, int]:
     return row[0], row[1], row[2]
 
 
+@asynccontextmanager
+async def running_bot(
+    slack: SlackStandIn, database_url: str, policy: Path, port: int
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`incident-bot serve` as its own process, pointed at the stand-in, until ready."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "INCIDENT_BOT_CONFIG": str(policy),
+        "ALERT_WEBHOOK_TOKEN": TOKEN,
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "SLACK_APP_TOKEN": "",
+    }
+    bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", env=env)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}", bot)
+        yield bot
+    finally:
+        bot.terminate()
+        await bot.wait()
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database_url = (
@@ -161,43 +189,36 @@ async def main(args: argparse.Namespace) -> None:
         )
         policy = Path(scratch) / "policy.yml"
         policy.write_text(POLICY)
+        port = args.port or free_port()
         async with SlackStandIn(
             emit_bot_message_events=False,
             rate_limits=rate_limits(args.post_per_minute),
             signing_secret=secrets.token_hex(16),  # only this run's requests reach this bot
         ) as slack:
-            slack.add_user("alice")
-            slack.add_channel("incidents", members=["alice", "incident-bot"])
-            port = args.port or free_port()
-            url = f"http://127.0.0.1:{port}"
-            env = {
-                **os.environ,
-                "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_SIGNING_SECRET": slack.signing_secret,
-                "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": database_url,
-                "INCIDENT_BOT_CONFIG": str(policy),
-                "ALERT_WEBHOOK_TOKEN": TOKEN,
-                "PORT": str(port),
-                "LOG_LEVEL": "WARNING",
-                "SLACK_APP_TOKEN": "",
-            }
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", env=env
-            )
-            try:
-                await wait_ready(url, bot)
+            slack.add_channel("incidents", members=["incident-bot"])
+            async with running_bot(slack, database_url, policy, port) as bot:
                 rss_before, _ = memory_mib(bot.pid)
                 started = time.perf_counter()
-                latencies = await storm(url, args.alerts, args.seconds, args.groups)
+                latencies = await storm(
+                    f"http://127.0.0.1:{port}", args.alerts, args.seconds, args.groups
+                )
                 sent = time.perf_counter() - started
                 await slack.wait_for(lambda s: alerts_shown(s) >= args.alerts, timeout=args.timeout)
                 landed = time.perf_counter() - started
                 rss_after, rss_peak = memory_mib(bot.pid)
-                incidents, stored, unposted = await database_counts(database_url)
-            finally:
-                bot.terminate()
-                await bot.wait()
+                counts = await database_counts(database_url)
+    print(
+        f"alerts: {args.alerts} over {args.seconds:g} s in {args.groups} groups (sent in {sent:.1f} s)"
+    )
+    print(f"stand-in limits per minute: {rate_limits(args.post_per_minute)}")
+    report(slack, counts, latencies, landed)
+    print(f"bot RSS MiB: {rss_before:.0f} before, {rss_after:.0f} after, {rss_peak:.0f} peak")
+
+
+def report(
+    slack: SlackStandIn, counts: tuple[int, int, int], latencies: list[float], landed: float
+) -> None:
+    incidents, stored, unposted = counts
     calls = Counter(c.method for c in slack.calls)
     limited = Counter(c.method for c in slack.calls if c.status == 429)
     digests = sum(
@@ -208,10 +229,6 @@ async def main(args: argparse.Namespace) -> None:
         if DIGEST.search(m.text)
     )
     ordered = sorted(latencies)
-    print(
-        f"alerts: {args.alerts} over {args.seconds:g} s in {args.groups} groups (sent in {sent:.1f} s)"
-    )
-    print(f"stand-in limits per minute: {rate_limits(args.post_per_minute)}")
     print(f"incidents created: {incidents}")
     print(
         f"alerts stored: {stored}; shown in Slack: {alerts_shown(slack)}; never posted: {unposted}"
@@ -225,7 +242,6 @@ async def main(args: argparse.Namespace) -> None:
         f"p99 {ordered[int(len(ordered) * 0.99)]:.1f}  max {ordered[-1]:.1f}  "
         f"mean {statistics.fmean(ordered):.1f}"
     )
-    print(f"bot RSS MiB: {rss_before:.0f} before, {rss_after:.0f} after, {rss_peak:.0f} peak")
 
 
 if __name__ == "__main__":

@@ -3,18 +3,16 @@
 `receive` runs before the webhook is answered: every alert is stored, and its group's row
 (locked) decides whether it declares, attaches, waits for a declaration under way, or is
 offered with a Declare button. The Slack work comes after, from `follow_ups`: declarations,
-offers and digests. Digests are posted by one poster per incident at a time (a lease in
-PostgreSQL), so a storm becomes a few thread replies instead of one per alert.
+offers and digests (`bot.alert_digests`).
 """
 
-import uuid
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any
 
 import structlog
 
+from bot.alert_digests import AlertDigests
 from bot.config import Policy
 from bot.domain.alert_routes import (
     DECLARING_LEASE,
@@ -33,20 +31,13 @@ from bot.errors import NotAllowed, NotFound
 from bot.incidents import IncidentService, Invocation, Reply
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.gateway import SlackError, SlackGateway
-from bot.slack.pace import ChannelPace
-from bot.store import alert_groups, alert_posting, alerts, incidents, timeline
+from bot.store import alert_groups, alerts, incidents, timeline
 from bot.store.alert_groups import Group
 from bot.store.alerts import StoredAlert
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
 
 log = structlog.get_logger(__name__)
-
-DIGEST_BATCH = 500
-"""At most this many alerts in one digest (it lists 20 and counts the rest)."""
-POSTING_LEASE = timedelta(minutes=5)
-"""How long a poster may hold an incident's digests before another replica takes over; it is
-renewed before every digest, so only a poster stuck this long on one message loses it."""
 
 Work = Coroutine[Any, Any, None]
 
@@ -80,8 +71,7 @@ class AlertService:
         self.messages = messages
         self.policy = policy
         self.clock = clock
-        self.pace = ChannelPace()
-        """Digests into one incident: a burst, then one a second (this replica's share)."""
+        self.digests = AlertDigests(pool, gateway, messages, clock)
 
     async def receive(self, received: Sequence[Alert]) -> Receipt:
         """Store every alert of one delivery and decide what each does, in one transaction."""
@@ -137,7 +127,7 @@ class AlertService:
             (f"alerts:offer:{alert_id}", self._offer(key, alert_id))
             for key, alert_id in receipt.offer.items()
         ]
-        work += [(f"alerts:flush:{i}", self.flush(i)) for i in sorted(receipt.flush)]
+        work += [(f"alerts:flush:{i}", self.digests.flush(i)) for i in sorted(receipt.flush)]
         return work
 
     async def _load(self, alert_id: int) -> StoredAlert:
@@ -201,6 +191,14 @@ class AlertService:
             async with self.pool.acquire() as conn:
                 await alert_groups.abandon(conn, key)
             raise
+        await self._settle(key, stored, incident)
+        await self.digests.flush(incident.id)
+        return incident
+
+    async def _settle(self, key: str, stored: StoredAlert, incident: Incident) -> None:
+        """The group's incident exists: record it, with its first alert shown and what the group
+        gathered meanwhile waiting to be posted."""
+        alert = stored.alert
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             since = await alert_groups.settle(conn, key, incident.id)
@@ -217,8 +215,6 @@ class AlertService:
                     data={"alert_ids": [stored.id], "firing": int(alert.is_firing)},
                 ),
             )
-        await self.flush(incident.id)
-        return incident
 
     async def _offer(self, key: str, alert_id: int) -> None:
         stored = await self._load(alert_id)
@@ -230,68 +226,3 @@ class AlertService:
             async with self.pool.acquire() as conn:
                 await alert_groups.withdraw_offer(conn, key)
             raise
-
-    async def flush(self, incident_id: int) -> None:
-        """Post the incident's un-posted alerts as digests, unless another poster is at it.
-
-        After letting go, look again: an alert stored while the lease was being released would
-        otherwise wait for the next alert to be posted.
-        """
-        holder = uuid.uuid4().hex
-        while await self._hold(incident_id, holder):
-            try:
-                while await self._has_unposted(incident_id):
-                    await self.pace.wait(incident_id)  # what arrives meanwhile joins this digest
-                    if not await self._post_digest(incident_id, holder):
-                        break
-            finally:
-                async with self.pool.acquire() as conn:
-                    await alert_posting.release(conn, incident_id, holder)
-            if not await self._has_unposted(incident_id):
-                return
-
-    async def _has_unposted(self, incident_id: int) -> bool:
-        async with self.pool.acquire() as conn:
-            return await alerts.has_unposted(conn, incident_id)
-
-    async def _hold(self, incident_id: int, holder: str) -> bool:
-        async with self.pool.acquire() as conn:
-            return await alert_posting.take(
-                conn, incident_id, holder, now=self.clock(), lease=POSTING_LEASE
-            )
-
-    async def _post_digest(self, incident_id: int, holder: str) -> bool:
-        """Post one digest of un-posted alerts; False when none are left (or the lease is lost)."""
-        if not await self._hold(incident_id, holder):
-            return False
-        async with self.pool.acquire() as conn:
-            batch = await alerts.unposted(conn, incident_id, DIGEST_BATCH)
-            if not batch:
-                return False
-            incident = await incidents.by_id(conn, incident_id)
-            thread = await incidents.pinned_ts(conn, incident_id)
-            firing = await alerts.still_firing(conn, incident_id)
-        if incident is None:
-            return False
-        shown = [s.alert for s in batch]
-        ts = await self.slack.post(
-            incident.channel_id, self.messages.digest(shown, still_firing=firing), thread_ts=thread
-        )
-        ids = [s.id for s in batch]
-        resolved = sum(1 for a in shown if not a.is_firing)
-        now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
-            await alerts.mark_posted(conn, ids, now)
-            await timeline.append(
-                conn,
-                incident_id,
-                Entry(
-                    now,
-                    "alert_attached",
-                    None,
-                    f"{len(ids)} alert(s) attached ({len(ids) - resolved} firing, {resolved} resolved)",
-                    slack_ts=ts,
-                    data={"alert_ids": ids, "firing": len(ids) - resolved, "resolved": resolved},
-                ),
-            )
-        return True
