@@ -59,20 +59,20 @@ async def receive(
     services_key: web.AppKey[Services], source: Source, request: web.Request
 ) -> web.Response:
     services = request.app[services_key]
-    structlog.contextvars.bind_contextvars(alert_source=source)
-    if not _is_authorised(request, services):
-        return _refusal(401, "unauthorized: send Authorization: Bearer <ALERT_WEBHOOK_TOKEN>")
-    body = await _read(request)
-    if body is None:
-        return _refusal(413, f"the body is over {MAX_BODY} bytes")
-    try:
-        received = parse_alerts(source, body)
-    except InvalidAlert as invalid:
-        log.info("alert_rejected", field=invalid.field, problem=invalid.problem)
-        return _refusal(400, str(invalid), field=invalid.field)
-    receipt = await services.alerts.receive(received)
-    for name, work in services.alerts.follow_ups(receipt):
-        services.background.start(work, name=name)
+    with structlog.contextvars.bound_contextvars(alert_source=source):
+        if not _is_authorised(request, services):
+            return _refusal(401, "unauthorized: send Authorization: Bearer <ALERT_WEBHOOK_TOKEN>")
+        body = await _read(request)
+        if body is None:
+            return _refusal(413, f"the body is over {MAX_BODY} bytes")
+        try:
+            received = parse_alerts(source, body)
+        except InvalidAlert as invalid:
+            log.info("alert_rejected", field=invalid.field, problem=invalid.problem)
+            return _refusal(400, str(invalid), field=invalid.field)
+        receipt = await services.alerts.receive(received)
+        for name, work in services.alerts.follow_ups(receipt):
+            services.background.start(work, name=name)
     return web.json_response({"stored": receipt.stored}, status=202)
 
 
