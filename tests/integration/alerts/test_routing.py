@@ -114,3 +114,14 @@ async def test_alerts_of_an_offered_group_come_along_when_it_is_declared(
     assert "firing · Checkout error rate above 10%" in digest
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM alerts WHERE incident_id = 1") == 2
+
+
+async def test_an_offer_slack_refused_is_made_by_the_next_alert(bot: Sandbox) -> None:
+    bot.slack.inject("chat.postMessage", "channel_not_found")
+    await send(bot, "generic", {"title": "Disk 85%", "severity": "warning", "fingerprint": "d"})
+    await bot.services.background.idle()
+    assert bot.slack.messages("incidents", include_system=False) == []
+
+    await send(bot, "generic", {"title": "Disk 85%", "severity": "warning", "fingerprint": "d"})
+    offer = await offer_in(bot, "Disk 85%")
+    assert [b["action_id"] for b in buttons(offer)] == ["alert.declare"]

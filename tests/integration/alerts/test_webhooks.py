@@ -169,3 +169,13 @@ async def test_a_body_over_one_mib_is_refused(bot: Sandbox, db: Pool) -> None:
     assert "1048576 bytes" in answer["error"]
     assert await stored_alerts(db) == 0
     assert incident_channels(bot.slack) == []
+
+
+async def test_a_step_slack_refuses_on_an_alert_declaration_is_logged(bot: Sandbox) -> None:
+    bot.slack.inject("conversations.setTopic", "too_long")
+    with capture_logs() as logs:
+        await send(bot, "alertmanager", alertmanager(am_alert()))
+        await incident_channel(bot)
+        await bot.services.background.idle()
+    refused = [line for line in logs if line["event"] == "declare_steps_refused"]
+    assert refused[0]["failures"] == ["set the topic (too_long)"]
