@@ -7,7 +7,7 @@ from bot.domain.alerts import parse_alerts
 from bot.sandbox import Sandbox
 from bot.standin import SlackStandIn
 from bot.store import alert_groups, incidents
-from bot.store.db import Connection, Pool
+from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.alerts.sending import (
     alertmanager,
@@ -224,17 +224,21 @@ async def test_an_alert_waiting_for_its_group_sees_the_incident_the_declarer_jus
     async with db.acquire() as declarer, declarer.transaction():
         await alert_groups.lock(declarer, alert.group_key, clock())
         arriving = asyncio.create_task(bot.services.alerts.receive([alert]))
-        await waiting_for_a_lock(declarer)
+        await waiting_for_a_lock(db)
         await alert_groups.settle(declarer, alert.group_key, incident.id)
     receipt = await arriving
     assert (receipt.declare, receipt.flush) == ({}, {incident.id})
 
 
-async def waiting_for_a_lock(conn: Connection) -> None:
-    """Return once another session waits for a row lock (bounded: a few seconds)."""
+async def waiting_for_a_lock(db: Pool) -> None:
+    """Return once another session waits for a row lock (bounded: a few seconds).
+
+    Asked on a connection outside any transaction: inside one, PostgreSQL keeps showing the
+    activity it saw first.
+    """
     query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(5), db.acquire() as probe:
         while True:
-            if await conn.fetchval(query):
+            if await probe.fetchval(query):
                 return
             await asyncio.sleep(0.01)  # polling PostgreSQL for a condition, bounded
