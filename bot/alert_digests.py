@@ -64,7 +64,11 @@ class AlertDigests:
             )
 
     async def _post_digest(self, incident_id: int, holder: str) -> bool:
-        """Post one digest of un-posted alerts; False when none are left (or the lease is lost)."""
+        """Post one digest of un-posted alerts; False when none are left (or the lease is lost).
+
+        At least once: a replica dying between the post and marking it leaves the alerts to be
+        posted again by the next poster, never lost.
+        """
         if not await self._hold(incident_id, holder):
             return False
         async with self.pool.acquire() as conn:
@@ -74,8 +78,8 @@ class AlertDigests:
             incident = await incidents.by_id(conn, incident_id)
             thread = await incidents.pinned_ts(conn, incident_id)
             firing = await alerts.still_firing(conn, incident_id)
-        if incident is None:
-            return False
+        if incident is None:  # alerts reference incidents, which are never deleted
+            raise LookupError(f"incident {incident_id} vanished")
         shown = [s.alert for s in batch]
         ts = await self.slack.post(
             incident.channel_id, self.messages.digest(shown, still_firing=firing), thread_ts=thread
