@@ -15,11 +15,14 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+import handlers.alert_buttons
+import handlers.alerts
 import handlers.approvals
 import handlers.commands
 import handlers.events
 import handlers.health
 from bot.actions import Catalog
+from bot.alerts import AlertService
 from bot.approvals import EXPIRY_JOB, ApprovalService
 from bot.background import Background
 from bot.config import Policy, Settings, resolve_environment
@@ -29,6 +32,7 @@ from bot.metrics import Metrics
 from bot.postmortem import PostmortemService
 from bot.scheduler import Scheduler, run_in_background
 from bot.services import Services
+from bot.slack.alert_messages import AlertMessages
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
@@ -66,6 +70,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     handlers.commands.register(bolt, services)
     handlers.events.register(bolt, services)
     handlers.approvals.register(bolt, services)
+    handlers.alert_buttons.register(bolt, services)
     return bolt
 
 
@@ -94,15 +99,17 @@ async def open_services(
     catalog = Catalog(policy, resolve_environment(policy, environ))
     approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, background)
     scheduler.register(EXPIRY_JOB, approvals.expire)
+    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems)
     return Services(
         settings=settings,
         policy=policy,
         pool=pool,
         slack=gateway,
         compose=composer,
-        incidents=IncidentService(pool, gateway, policy, composer, clock, postmortems),
+        incidents=incidents,
         timeline=TimelineService(pool, gateway, composer, clock),
         postmortems=postmortems,
+        alerts=AlertService(pool, incidents, gateway, AlertMessages(composer), policy, clock),
         metrics=Metrics(),
         clock=clock,
         background=background,
@@ -149,6 +156,7 @@ def create_web_app(
     app.cleanup_ctx.append(resources)
     app.router.add_post("/slack/events", slack_events)
     handlers.health.register(app, SERVICES)
+    handlers.alerts.register(app, SERVICES)
     return app
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import placeholders
+from bot.domain.alert_routes import AlertRoute
 from bot.domain.durations import Duration
 from bot.domain.grammar import SUBCOMMANDS
 from bot.domain.params import ActionParam
@@ -161,12 +162,6 @@ class Action(_Strict):
         return set().union(*(placeholders.env_names(t) for t in self.templates()))
 
 
-class AlertRoute(_Strict):
-    match: dict[str, str] = Field(default_factory=dict)
-    declare: str | None = None
-    suggest: tuple[str, ...] = ()
-
-
 class Alerts(_Strict):
     routes: tuple[AlertRoute, ...] = ()
 
@@ -228,6 +223,24 @@ class Policy(_Strict):
                 f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _alert_routes_name_known_things(self) -> "Policy":
+        """A route's `declare` must be a severity and its `suggest` actions of this policy."""
+        for index, route in enumerate(self.alerts.routes):
+            where = f"alerts.routes.{index}"
+            if route.declare is not None:
+                try:
+                    self.severities.resolve(route.declare)
+                except UsageError as error:
+                    raise ValueError(f"{where}.declare: {error.message}") from None
+            for action in route.suggest:
+                if action not in self.actions:
+                    raise ValueError(
+                        f"{where}.suggest: {action!r} is not one of this policy's actions"
+                        f" ({', '.join(self.actions) or 'none defined'})"
+                    )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

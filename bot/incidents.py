@@ -69,13 +69,23 @@ class IncidentService:
         async with self.pool.acquire() as conn:
             return await deliveries.claim(conn, delivery_key, self.clock())
 
-    async def declare(self, command: Declare, who: Invocation, reply: Reply) -> Incident:
+    async def declare(
+        self,
+        command: Declare,
+        who: Invocation | None,
+        reply: Reply | None = None,
+        *,
+        initial: Callable[[Incident], SlackMessage] | None = None,
+    ) -> Incident:
         """Open the channel, record the incident, then set the channel up and announce it.
 
         The declarer gets the channel link as soon as the channel exists; the rest runs
         concurrently, and any step Slack refuses is reported back rather than lost silently.
+        With no `who` an alert declares: nobody is commander yet, invited or answered (refusals
+        are logged). `initial` composes a different first message (an alert's details, buttons).
         """
         now = self.clock()
+        user = who.user_id if who else None
         channel_id, name = await self._create_channel(now)
         async with self.pool.acquire() as conn, conn.transaction():
             incident = await incidents.insert(
@@ -84,9 +94,9 @@ class IncidentService:
                 channel_name=name,
                 title=command.title,
                 severity=command.severity.key,
-                declared_by=who.user_id,
+                declared_by=user,
                 declared_at=now,
-                commander=who.user_id,
+                commander=user,
             )
             await timeline.append(
                 conn,
@@ -94,28 +104,31 @@ class IncidentService:
                 Entry(
                     now,
                     "declared",
-                    who.user_id,
+                    user,
                     f"Declared {command.severity.label}: {command.title}",
                     data={"severity": command.severity.key, "channel": name},
                 ),
             )
         structlog.contextvars.bind_contextvars(incident_id=incident.id)
         log.info("incident_declared", channel=name, severity=incident.severity)
-        await reply(self.compose.declared_reply(incident))
+        if reply:
+            await reply(self.compose.declared_reply(incident))
         failures = await _run_all(
             {
-                "invite you": self.slack.invite(channel_id, [who.user_id]),
+                "invite you": self.slack.invite(channel_id, [user] if user else []),
                 "set the topic": self.slack.set_topic(channel_id, self.compose.topic(incident)),
-                "post and pin the initial message": self._post_initial(incident),
+                "post and pin the initial message": self._post_initial(incident, initial),
                 f"announce in #{self.policy.announce_channel}": self.slack.post(
                     self.policy.announce_channel, self.compose.announce_declared(incident)
                 ),
             }
         )
-        if failures:
+        if failures and reply:
             await reply(
                 self.compose.usage_error("Declared, but Slack refused to " + "; ".join(failures))
             )
+        elif failures:
+            log.warning("declare_steps_refused", failures=failures)
         return incident
 
     async def _create_channel(self, now: datetime) -> tuple[str, str]:
@@ -130,8 +143,11 @@ class IncidentService:
                 log.info("channel_name_taken", channel=name)
         raise NotAllowed(f"No free channel name for {day}: {MAX_NAME_ATTEMPTS} names were taken.")
 
-    async def _post_initial(self, incident: Incident) -> None:
-        ts = await self.slack.post(incident.channel_id, self.compose.initial(incident))
+    async def _post_initial(
+        self, incident: Incident, compose: Callable[[Incident], SlackMessage] | None
+    ) -> None:
+        message = compose(incident) if compose else self.compose.initial(incident)
+        ts = await self.slack.post(incident.channel_id, message)
         async with self.pool.acquire() as conn:
             await incidents.set_pinned_ts(conn, incident.id, ts)
         await self.slack.pin(incident.channel_id, ts)

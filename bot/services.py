@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from bot.alerts import AlertService
 from bot.approvals import ApprovalService
 from bot.background import Background
 from bot.config import Policy, Settings
@@ -26,6 +27,7 @@ class Services:
     incidents: IncidentService
     timeline: TimelineService
     postmortems: PostmortemService
+    alerts: AlertService
     metrics: Metrics
     clock: Clock
     background: Background

@@ -165,3 +165,22 @@ async def _run(services: Services, command: Command, who: Invocation, response_u
         except IncidentBotError as error:
             services.metrics.commands.labels(name, "refused").inc()
             await reply(services.compose.usage_error(str(error)))
+
+
+async def run_as_typed(services: Services, text: str, who: Invocation, response_url: str) -> None:
+    """Run `/incident <text>` as if `who` had typed it where they clicked.
+
+    A button that stands for a command (an alert's "Request rollback") takes the command's own
+    path: the same parsing, delivery claim, routing and ephemeral answers.
+    """
+    try:
+        command = parse_command(text, services.policy.severities, services.approvals.catalog.names)
+    except UsageError as error:
+        await services.slack.respond(
+            response_url, services.compose.usage_error(error.message, error.usage)
+        )
+        return
+    if isinstance(command, Help):
+        await services.slack.respond(response_url, services.compose.help())
+        return
+    await _run(services, command, who, response_url)

@@ -16,7 +16,8 @@ class Incident:
     title: str
     severity: str
     status: Status
-    declared_by: str
+    declared_by: str | None
+    """None when an alert declared it."""
     declared_at: datetime
     commander: str | None = None
     lead: str | None = None

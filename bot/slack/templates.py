@@ -75,6 +75,7 @@ class Templates:
         self._env.filters.update(
             common,
             person=lambda user: mention(user) if user else Mrkdwn("_unassigned_"),
+            declarer=lambda user: mention(user) if user else Mrkdwn("an alert"),
             channel=channel_link,
             link=slack_link,
         )

@@ -41,7 +41,7 @@ async def insert(
     channel_name: str,
     title: str,
     severity: str,
-    declared_by: str,
+    declared_by: str | None,
     declared_at: datetime,
     commander: str | None,
 ) -> Incident:
@@ -134,3 +134,16 @@ async def by_reference(conn: Connection, reference: str) -> Incident | None:
         f"SELECT {_COLUMNS} FROM incidents WHERE channel_id = $1 OR channel_name = $1", name
     )
     return _incident(row) if row else None
+
+
+async def by_id(conn: Connection, incident_id: int) -> Incident | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM incidents WHERE id = $1", incident_id)
+    return _incident(row) if row else None
+
+
+async def pinned_ts(conn: Connection, incident_id: int) -> str | None:
+    """The ts of the incident's first message (pinned), which alert digests reply under."""
+    ts: str | None = await conn.fetchval(
+        "SELECT pinned_ts FROM incidents WHERE id = $1", incident_id
+    )
+    return ts

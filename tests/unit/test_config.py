@@ -69,3 +69,32 @@ def test_secrets_never_show_in_settings_repr() -> None:
     settings = Settings(_env_file=None, slack_bot_token="xoxb-secret", slack_signing_secret="shh")  # type: ignore[call-arg]
     assert "xoxb-secret" not in repr(settings)
     assert "shh" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("routes", "problem"),
+    [
+        ('[{match_re: {service: "(api"}}]', "alerts.routes.0.match_re.service"),
+        ("[{match: {a: b}}, {declare: sev9}]", "alerts.routes.1.declare: `sev9` is not a severity"),
+        (
+            "[{declare: sev1, suggest: [reboot]}]",
+            "alerts.routes.0.suggest: 'reboot' is not one",
+        ),
+    ],
+)
+def test_alert_route_errors_name_their_path(tmp_path: Path, routes: str, problem: str) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text(f"alerts:\n  routes: {routes}\n")
+    with pytest.raises(UsageError) as caught:
+        load_policy(path)
+    assert problem in caught.value.message
+
+
+def test_alert_routes_load_with_exact_and_regex_matchers(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text(
+        "alerts:\n  routes:\n    - {match: {severity: warning}, match_re: {service: 'pay.*'}, declare: p1}\n"
+    )
+    (route,) = load_policy(path).alerts.routes
+    assert route.matches({"severity": "warning", "service": "payments"})
+    assert not route.matches({"severity": "warning", "service": "api"})

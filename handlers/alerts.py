@@ -1,0 +1,81 @@
+"""`POST /alerts/alertmanager|grafana|generic`: alerts from the monitoring stack.
+
+Thin: check the Bearer token, read at most 1 MiB, parse into `Alert`s, store them (one
+transaction, before answering), answer 202 `{"stored": n}`, and leave the Slack work to the
+background. Refusals are JSON: 401 without the right token, 413 for a body over 1 MiB, 400
+naming the field that does not fit.
+"""
+
+import hmac
+from functools import partial
+
+import structlog
+from aiohttp import web
+
+from bot.domain.alerts import SOURCES, InvalidAlert, Source, parse_alerts
+from bot.services import Services
+
+log = structlog.get_logger(__name__)
+
+MAX_BODY = 1024 * 1024
+
+
+def _refusal(status: int, error: str, **extra: str) -> web.Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return web.json_response({"error": error, **extra}, status=status, headers=headers)
+
+
+def _is_authorised(request: web.Request, services: Services) -> bool:
+    """Whether the request carries `Authorization: Bearer <ALERT_WEBHOOK_TOKEN>`.
+
+    Compared in constant time; with no token configured nothing is let in.
+    """
+    token = services.settings.alert_webhook_token
+    if token is None or not token.get_secret_value():
+        log.warning(
+            "alert_refused", reason="ALERT_WEBHOOK_TOKEN is not set: every alert is refused"
+        )
+        return False
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        log.warning("alert_refused", reason="missing or wrong bearer token")
+        return False
+    return True
+
+
+async def _read(request: web.Request) -> bytes | None:
+    """The body, or None when it is over 1 MiB (declared or actual)."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return None
+    return body if len(body) <= MAX_BODY else None
+
+
+async def receive(
+    services_key: web.AppKey[Services], source: Source, request: web.Request
+) -> web.Response:
+    services = request.app[services_key]
+    with structlog.contextvars.bound_contextvars(alert_source=source):
+        if not _is_authorised(request, services):
+            return _refusal(401, "unauthorized: send Authorization: Bearer <ALERT_WEBHOOK_TOKEN>")
+        body = await _read(request)
+        if body is None:
+            return _refusal(413, f"the body is over {MAX_BODY} bytes")
+        try:
+            received = parse_alerts(source, body)
+        except InvalidAlert as invalid:
+            log.info("alert_rejected", field=invalid.field, problem=invalid.problem)
+            return _refusal(400, str(invalid), field=invalid.field)
+        receipt = await services.alerts.receive(received)
+        for name, work in services.alerts.follow_ups(receipt):
+            services.background.start(work, name=name)
+    return web.json_response({"stored": receipt.stored}, status=202)
+
+
+def register(app: web.Application, services_key: web.AppKey[Services]) -> None:
+    for source in SOURCES:
+        app.router.add_post(f"/alerts/{source}", partial(receive, services_key, source))
