@@ -5,94 +5,20 @@ Starts an embedded PostgreSQL (or uses DATABASE_URL), the Slack stand-in in this
 signed `/incident status` slash commands from the incident channel, `--concurrency` at a time,
 and prints p50/p99/max of the time until the bot's HTTP ack, plus the bot's RSS.
 
-    .venv/bin/python bench/ack_latency.py [--requests 500] [--concurrency 50]
+    .venv/bin/python -m bench.ack_latency [--requests 500] [--concurrency 50]
 """
 
 import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-
-from bot.standin import Channel, SlackSender, SlackStandIn
+from bench.harness import cpu_seconds, declare_one, percentile, rss_mib, serve_bot
+from bot.standin import SlackSender, SlackStandIn
 from bot.store.db import start_embedded
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-async def wait_ready(url: str, process: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.returncode is not None:
-                raise SystemExit(f"the bot exited with {process.returncode}")
-            try:
-                async with http.get(f"{url}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the bot did not become ready in 30 s")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def serve_bot(
-    slack: SlackStandIn, database_url: str, port: int, *python_options: str
-) -> asyncio.subprocess.Process:
-    """`incident-bot serve` as a process of its own, talking to `slack`; returned once ready."""
-    url = f"http://127.0.0.1:{port}"
-    slack.events_url = f"{url}/slack/events"
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "SLACK_APP_TOKEN": "",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, *python_options, "-m", "bot.cli", "serve", env=env
-    )
-    try:
-        await wait_ready(url, bot)
-    except BaseException:
-        if bot.returncode is None:
-            bot.terminate()
-        raise
-    return bot
-
-
-async def declare_one(slack: SlackStandIn, user: str) -> Channel:
-    """Declare an incident from #incidents and return its channel once it is set up."""
-    await SlackSender(slack).slash(
-        "declare sev2 Benchmark incident", user=user, channel="incidents"
-    )
-    await slack.wait_for(
-        lambda s: any(c.name.startswith("incident-") and c.pins for c in s.channels.values()),
-        timeout=10,
-    )
-    return next(c for c in slack.channels.values() if c.name.startswith("incident-"))
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def main(requests: int, concurrency: int, port: int) -> None:

@@ -10,7 +10,7 @@ every alert is shown in Slack: in an incident's first message or counted in a di
 Prints incidents created, alerts stored, Slack calls and 429s, the time until the last message
 landed, webhook answer latency and the bot's RSS.
 
-    .venv/bin/python bench/alert_storm.py [--alerts 1000] [--seconds 10] [--groups 10]
+    .venv/bin/python -m bench.alert_storm [--alerts 1000] [--seconds 10] [--groups 10]
 """
 
 import argparse
@@ -18,19 +18,16 @@ import asyncio
 import os
 import re
 import secrets
-import socket
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import asyncpg
 
+from bench.harness import free_port, memory_mib, running_bot
 from bot.standin import SlackStandIn
 from bot.store.db import start_embedded
 
@@ -52,21 +49,6 @@ def rate_limits(post_per_minute: int) -> dict[str, int]:
         "chat.postEphemeral": TIER_4,
         "users.info": TIER_4,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def memory_mib(pid: int) -> tuple[float, float]:
-    """(current RSS, peak RSS) of a process, in MiB."""
-    fields = dict(
-        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-    )
-    rss, peak = (int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
-    return rss, peak
 
 
 def alerts_shown(slack: SlackStandIn) -> int:
@@ -101,21 +83,6 @@ def webhook(n: int, groups: int) -> dict[str, object]:
             }
         ],
     }
-
-
-async def wait_ready(url: str, process: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.returncode is not None:
-                raise SystemExit(f"the bot exited with {process.returncode}")
-            try:
-                async with http.get(f"{url}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the bot did not become ready in 30 s")
 
 
 async def storm(url: str, count: int, seconds: float, groups: int) -> list[float]:
@@ -156,32 +123,6 @@ async def database_counts(url: str) -> tuple[int, int, int]:
     return row[0], row[1], row[2]
 
 
-@asynccontextmanager
-async def running_bot(
-    slack: SlackStandIn, database_url: str, policy: Path, port: int
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`incident-bot serve` as its own process, pointed at the stand-in, until ready."""
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
-        "INCIDENT_BOT_CONFIG": str(policy),
-        "ALERT_WEBHOOK_TOKEN": TOKEN,
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "SLACK_APP_TOKEN": "",
-    }
-    bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", env=env)
-    try:
-        await wait_ready(f"http://127.0.0.1:{port}", bot)
-        yield bot
-    finally:
-        bot.terminate()
-        await bot.wait()
-
-
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database_url = (
@@ -196,7 +137,12 @@ async def main(args: argparse.Namespace) -> None:
             signing_secret=secrets.token_hex(16),  # only this run's requests reach this bot
         ) as slack:
             slack.add_channel("incidents", members=["incident-bot"])
-            async with running_bot(slack, database_url, policy, port) as bot:
+            async with running_bot(
+                slack,
+                database_url,
+                port,
+                env={"INCIDENT_BOT_CONFIG": str(policy), "ALERT_WEBHOOK_TOKEN": TOKEN},
+            ) as bot:
                 rss_before, _ = memory_mib(bot.pid)
                 started = time.perf_counter()
                 latencies = await storm(

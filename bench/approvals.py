@@ -8,7 +8,7 @@ once the card is up bob clicks Approve (a signed block_actions request); the clo
 the outcome reply appears in the card's thread. Prints p50/p99/max of that, and of the bot's
 own measure of the SQL execution (statement + commit + verify).
 
-    .venv/bin/python bench/approvals.py [--requests 200]
+    .venv/bin/python -m bench.approvals [--requests 200]
 
 Approvals run one after another: the figure is one click's latency, not throughput.
 """
@@ -16,33 +16,17 @@ Approvals run one after another: the figure is one click's latency, not throughp
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aiohttp
 import asyncpg
 
+from bench.harness import free_port, percentile, running_bot
 from bot import runbook_targets
 from bot.standin import Channel, Message, SlackSender, SlackStandIn
 from bot.store.db import start_embedded
-
-
-def free_port() -> int:
-    """A port nobody listens on now: benchmarks of other branches may run on this machine."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -50,21 +34,6 @@ def summary(name: str, values: list[float]) -> str:
         f"{name}: p50 {percentile(values, 0.5):.1f}  p99 {percentile(values, 0.99):.1f}  "
         f"max {max(values):.1f}  mean {statistics.fmean(values):.1f}"
     )
-
-
-async def wait_ready(url: str, process: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.returncode is not None:
-                raise SystemExit(f"the bot exited with {process.returncode}")
-            try:
-                async with http.get(f"{url}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the bot did not become ready in 30 s")
 
 
 def cards(slack: SlackStandIn, channel: Channel) -> list[Message]:
@@ -112,34 +81,6 @@ async def executor_ms(database_url: str) -> list[float]:
     return [r["ms"] for r in rows]
 
 
-@asynccontextmanager
-async def serving(
-    slack: SlackStandIn, database_url: str, target_url: str, port: int
-) -> AsyncIterator[None]:
-    """`incident-bot serve` in its own process, its kill switch pointed at the target."""
-    url = f"http://127.0.0.1:{port}"
-    slack.events_url = f"{url}/slack/events"
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
-        "ROLLOUT_DATABASE_URL": target_url,
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "SLACK_APP_TOKEN": "",
-    }
-    bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", env=env)
-    try:
-        await wait_ready(url, bot)
-        yield
-    finally:
-        if bot.returncode is None:
-            bot.terminate()
-        await bot.wait()
-
-
 async def main(requests: int, port: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database_url = (
@@ -153,7 +94,9 @@ async def main(requests: int, port: int) -> None:
             for name in ("alice", "bob"):
                 slack.add_user(name)
             slack.add_channel("incidents", members=["alice", "bob", "incident-bot"])
-            async with serving(slack, database_url, target_url, port):
+            async with running_bot(
+                slack, database_url, port, env={"ROLLOUT_DATABASE_URL": target_url}
+            ):
                 sender = SlackSender(slack)
                 channel = await declare(slack, sender)
                 for _ in range(10):  # warm-up: pools, prepared statements, the target's pool

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.ack_latency import cpu_seconds, declare_one, percentile, serve_bot
+from bench.harness import cpu_seconds, declare_one, free_port, percentile, serve_bot
 from bot.config import Policy
 from bot.domain.clock import system_clock
 from bot.postmortem import PostmortemService
@@ -38,12 +37,6 @@ from bot.store.db import connect, start_embedded
 
 PEOPLE = 20
 WORDS = ["rollback", "deploy", "error", "rate", "p99", "shard", "checkout", "payments", "canary"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def postgres_cpu(data_dir: Path) -> float:
