@@ -152,12 +152,16 @@ class IncidentService:
                         "number": incident.update_count,
                         "status": target.value,
                         "previous_status": current.status.value,
+                        "impact": command.impact,
+                        "next_steps": command.next_steps,
                     },
                 ),
             )
         message = self.compose.update(
             incident,
             text=command.text,
+            impact=command.impact,
+            next_steps=command.next_steps,
             author=who.user_id,
             previous_status=current.status,
             posted_at=now,
