@@ -87,7 +87,10 @@ async def sandbox(
         if standin.channel(policy.announce_channel) is None:
             standin.add_channel(policy.announce_channel, members=[*people, "incident-bot"])
         app = create_web_app(
-            sandbox_settings(standin, database_url=database_url, **settings), policy, clock
+            sandbox_settings(standin, database_url=database_url, **settings),
+            policy,
+            clock,
+            run_scheduler=False,
         )
         async with running(app) as url:
             standin.events_url = f"{url}/slack/events"
