@@ -18,11 +18,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers.commands
 import handlers.events
 import handlers.health
+import handlers.reminders
 from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
+from bot.reminders import Reminders
 from bot.scheduler import Scheduler, run_in_background
 from bot.services import Services
 from bot.slack.composer import Composer
@@ -60,6 +62,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     )
     handlers.commands.register(bolt, services)
     handlers.events.register(bolt, services)
+    handlers.reminders.register(bolt, services)
     return bolt
 
 
@@ -86,7 +89,9 @@ async def open_services(settings: Settings, policy: Policy, clock: Clock) -> Ser
         metrics=Metrics(),
         clock=clock,
         background=Background(),
-        scheduler=Scheduler(pool, clock, {}),
+        scheduler=Scheduler(
+            pool, clock, Reminders(pool, gateway, composer, policy, clock).job_handlers()
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import structlog
 
+from bot import reminders
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
@@ -88,6 +89,7 @@ class IncidentService:
                     data={"severity": command.severity.key, "channel": name},
                 ),
             )
+            await reminders.arm(conn, incident, self.policy, now)
         structlog.contextvars.bind_contextvars(incident_id=incident.id)
         log.info("incident_declared", channel=name, severity=incident.severity)
         await reply(self.compose.declared_reply(incident))
@@ -157,6 +159,7 @@ class IncidentService:
                     },
                 ),
             )
+            await reminders.rearm_reminder(conn, incident, self.policy, now)
         message = self.compose.update(
             incident,
             text=command.text,
@@ -196,6 +199,7 @@ class IncidentService:
                     data={"from": current.severity, "to": incident.severity},
                 ),
             )
+            await reminders.arm(conn, incident, self.policy, now)
         _raise_failures(
             await _run_all(
                 {
@@ -275,6 +279,7 @@ class IncidentService:
                     },
                 ),
             )
+            await reminders.cancel(conn, incident)
         log.info("incident_resolved", duration_seconds=int(incident.age(now).total_seconds()))
         _raise_failures(
             await _run_all(
