@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Policy
 from bot.domain.durations import format_duration
+from bot.domain.severity import DEFAULT_SEVERITIES
 from bot.logging import configure
 from bot.sandbox import Sandbox, sandbox
 from bot.standin import Channel, SlackStandIn, render_channel, render_ephemerals
@@ -77,9 +78,11 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
         channel=channel.id,
     )
     await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
+    clock.advance(10)
+    await _reminder_and_update_form(box, channel)
 
     _say("alice resolves it")
-    clock.advance(17)
+    clock.advance(6)
     await box.command(
         "resolve Rolled back checkout-api to v2.3.0; error rate back to baseline",
         user="alice",
@@ -88,6 +91,31 @@ async def _script(box: Sandbox, clock: ScriptClock) -> Channel:
     announce = box.services.policy.announce_channel
     await slack.wait_for(lambda s: any("Resolved" in m.text for m in s.messages(announce)))
     return channel
+
+
+async def _reminder_and_update_form(box: Sandbox, channel: Channel) -> None:
+    """Ten quiet minutes (the demo policy's SEV-1 cadence): the reminder, then its update form."""
+    _say("ten minutes without an update: the bot reminds the commander")
+    await box.services.scheduler.run_due()
+    reminder = next(m for m in box.slack.messages(channel.id) if m.text.startswith(":alarm_clock:"))
+    _say("bob clicks “Post update” and fills in the form")
+    await box.sender.click("bob", channel.id, reminder.ts, "reminder.post_update")
+    await box.slack.wait_for(lambda s: bool(s.views))
+    form: dict[str, dict[str, object]] = {
+        "status": {"status": {"type": "static_select", "selected_option": {"value": "monitoring"}}},
+        "impact": {"impact": "Checkout error rate 0.2%, at baseline"},
+        "actions_taken": {"actions_taken": "Rollback complete; payment retries drained"},
+        "next_steps": {"next_steps": "Watch for 15 minutes, then resolve"},
+    }
+    await box.sender.submit_view("bob", next(iter(box.slack.views)), form)
+    await box.slack.wait_for(lambda s: any("Update #3 –" in m.text for m in s.messages(channel.id)))
+
+
+def demo_policy() -> Policy:
+    """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon."""
+    severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
+    severities["sev1"]["update_every"] = "10m"
+    return Policy.model_validate({"severities": severities})
 
 
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
@@ -104,7 +132,8 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
     database_url = os.environ.get("DATABASE_URL") or None
     clock = ScriptClock()
     slack = SlackStandIn(now=clock.timestamp)
-    async with sandbox(database_url=database_url, policy=Policy(), clock=clock, slack=slack) as box:
+    policy = demo_policy()
+    async with sandbox(database_url=database_url, policy=policy, clock=clock, slack=slack) as box:
         channel = await _script(box, clock)
         await box.slack.drain()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
