@@ -123,10 +123,11 @@ class Scheduler:
         self._wake.set()
 
     async def _sleep_until_next(self) -> None:
+        # Clear before looking: a NOTIFY that lands while next_due runs must still wake us.
+        self._wake.clear()
         async with self.pool.acquire() as conn:
             due = await jobs.next_due(conn)
         pause = self.max_sleep if due is None else (due - self.clock()).total_seconds()
-        self._wake.clear()
         if pause > 0:
             self.sleeping.set()
             with contextlib.suppress(TimeoutError):
