@@ -43,7 +43,10 @@ KINDS = (REMINDER, ESCALATION, RESPOND_WITHIN)
 
 
 async def arm(conn: Connection, incident: Incident, policy: Policy, now: datetime) -> None:
-    """(Re-)arm every timer of an incident: on declaration, and with a severity's new rules."""
+    """(Re-)arm every timer of an incident: on declaration, and with a severity's new rules.
+
+    The respond_within check is armed only while nobody commands the incident.
+    """
     await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
     await _schedule_reminder(conn, incident, policy, now)
     level = policy.severities.get(incident.severity)
@@ -61,8 +64,9 @@ async def arm(conn: Connection, incident: Incident, policy: Policy, now: datetim
             notify=list(step.notify),
             severities=None if step.severities is None else list(step.severities),
         )
-    due = deadline(incident.declared_at, level.respond_within, now)
-    await _schedule(conn, incident, RESPOND_WITHIN, _nonce(), due, now)
+    if incident.commander is None:
+        due = deadline(incident.declared_at, level.respond_within, now)
+        await _schedule(conn, incident, RESPOND_WITHIN, _nonce(), due, now)
 
 
 async def rearm_reminder(

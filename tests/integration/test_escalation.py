@@ -139,7 +139,11 @@ async def test_no_commander_by_respond_within_is_said_in_both_channels(
 async def test_a_commander_in_time_means_no_respond_within_message(
     bot: Sandbox, clock: FakeClock
 ) -> None:
-    channel = await bot.declare("sev2 Search is slow")
-    clock.advance(hours=1)
+    incident = await declared_without_commander(bot, "sev2")
+    clock.advance(minutes=20)
+    alice = bot.slack.resolve_user("alice")
+    await bot.command(f"assign commander <@{alice}>", channel=incident.channel_id)
+    await message_in(bot, incident.channel_id, "is now *Incident commander*")
+    clock.advance(minutes=40)
     await run_due(bot)
-    assert posted(bot.slack, channel.id, NO_COMMANDER_MARK) == []
+    assert posted(bot.slack, incident.channel_id, NO_COMMANDER_MARK) == []
