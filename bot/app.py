@@ -21,6 +21,7 @@ import handlers.approvals
 import handlers.commands
 import handlers.events
 import handlers.health
+import handlers.reminders
 from bot.actions import Catalog
 from bot.alerts import AlertService
 from bot.approvals import EXPIRY_JOB, ApprovalService
@@ -30,6 +31,7 @@ from bot.domain.clock import Clock, system_clock
 from bot.incidents import IncidentService
 from bot.metrics import Metrics
 from bot.postmortem import PostmortemService
+from bot.reminders import Reminders
 from bot.scheduler import Scheduler, run_in_background
 from bot.services import Services
 from bot.slack.alert_messages import AlertMessages
@@ -71,6 +73,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     handlers.events.register(bolt, services)
     handlers.approvals.register(bolt, services)
     handlers.alert_buttons.register(bolt, services)
+    handlers.reminders.register(bolt, services)
     return bolt
 
 
@@ -95,7 +98,9 @@ async def open_services(
     composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
     background = Background()
-    scheduler = Scheduler(pool, clock, {})
+    scheduler = Scheduler(
+        pool, clock, Reminders(pool, gateway, composer, policy, clock).job_handlers()
+    )
     catalog = Catalog(policy, resolve_environment(policy, environ))
     approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, background)
     scheduler.register(EXPIRY_JOB, approvals.expire)

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot import runbook_targets
 from bot.config import Policy, Settings
 from bot.domain.durations import format_duration
+from bot.domain.severity import DEFAULT_SEVERITIES
 from bot.logging import configure
 from bot.sandbox import Sandbox, sandbox
 from bot.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
@@ -116,10 +117,12 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
         channel=channel.id,
     )
     await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
+    clock.advance(10)
+    await _reminder_and_update_form(box, channel)
 
     await _take_notes(box, clock, channel)
     _say("alice resolves it; the bot writes the post-mortem from the timeline")
-    clock.advance(17)
+    clock.advance(6)
     await box.command(
         "resolve Rolled back checkout-api to v2.3.0; error rate back to baseline",
         user="alice",
@@ -144,6 +147,31 @@ async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> Non
 
 def _posted(channel_id: str, words: str) -> Callable[[SlackStandIn], bool]:
     return lambda slack: any(words in m.text for m in slack.messages(channel_id))
+
+
+async def _reminder_and_update_form(box: Sandbox, channel: Channel) -> None:
+    """Ten quiet minutes (the demo policy's SEV-1 cadence): the reminder, then its update form."""
+    _say("ten minutes without an update: the bot reminds the commander")
+    await box.services.scheduler.run_due()
+    reminder = next(m for m in box.slack.messages(channel.id) if m.text.startswith(":alarm_clock:"))
+    _say("bob clicks “Post update” and fills in the form")
+    await box.sender.click("bob", channel.id, reminder.ts, "reminder.post_update")
+    await box.slack.wait_for(lambda s: bool(s.views))
+    form: dict[str, dict[str, object]] = {
+        "status": {"status": {"type": "static_select", "selected_option": {"value": "monitoring"}}},
+        "impact": {"impact": "Checkout error rate 0.2%, at baseline"},
+        "actions_taken": {"actions_taken": "Rollback complete; payment retries drained"},
+        "next_steps": {"next_steps": "Watch for 15 minutes, then resolve"},
+    }
+    await box.sender.submit_view("bob", next(iter(box.slack.views)), form)
+    await box.slack.wait_for(lambda s: any("Update #3 –" in m.text for m in s.messages(channel.id)))
+
+
+def demo_policy() -> Policy:
+    """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon."""
+    severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
+    severities["sev1"]["update_every"] = "10m"
+    return Policy.model_validate({"severities": severities})
 
 
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
@@ -172,7 +200,7 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
     slack = SlackStandIn(now=clock.timestamp)
     async with sandbox(
         database_url=database_url,
-        policy=Policy(),
+        policy=demo_policy(),
         clock=clock,
         slack=slack,
         environ={"ROLLOUT_DATABASE_URL": target_url},

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from bot import reminders
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
@@ -109,6 +110,7 @@ class IncidentService:
                     data={"severity": command.severity.key, "channel": name},
                 ),
             )
+            await reminders.arm(conn, incident, self.policy, now)
         structlog.contextvars.bind_contextvars(incident_id=incident.id)
         log.info("incident_declared", channel=name, severity=incident.severity)
         if reply:
@@ -179,12 +181,17 @@ class IncidentService:
                         "number": incident.update_count,
                         "status": target.value,
                         "previous_status": current.status.value,
+                        "impact": command.impact,
+                        "next_steps": command.next_steps,
                     },
                 ),
             )
+            await reminders.rearm_reminder(conn, incident, self.policy, now)
         message = self.compose.update(
             incident,
             text=command.text,
+            impact=command.impact,
+            next_steps=command.next_steps,
             author=who.user_id,
             previous_status=current.status,
             posted_at=now,
@@ -219,6 +226,7 @@ class IncidentService:
                     data={"from": current.severity, "to": incident.severity},
                 ),
             )
+            await reminders.arm(conn, incident, self.policy, now)
         _raise_failures(
             await _run_all(
                 {
@@ -298,6 +306,7 @@ class IncidentService:
                     },
                 ),
             )
+            await reminders.cancel(conn, incident)
         log.info("incident_resolved", duration_seconds=int(incident.age(now).total_seconds()))
         _raise_failures(
             await _run_all(

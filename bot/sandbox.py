@@ -93,6 +93,7 @@ async def sandbox(
             policy,
             clock,
             environ=environ,
+            run_scheduler=False,
         )
         async with running(app) as url:
             standin.events_url = f"{url}/slack/events"

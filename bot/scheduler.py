@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
@@ -54,6 +54,7 @@ class Scheduler:
         concurrency: int = 20,
         max_attempts: int = 3,
         max_sleep: float = 30.0,
+        min_sleep: float = 0.05,
     ) -> None:
         self.pool = pool
         self.clock = clock
@@ -63,8 +64,12 @@ class Scheduler:
         self.batch = batch
         self.max_attempts = max_attempts
         self.max_sleep = max_sleep
+        self.min_sleep = min_sleep
+        """Between two due times, sleep at least this long: jobs due close together are claimed
+        and finished as one batch instead of one wake-up (and one claim per replica) each."""
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._until: datetime | None = None
         self.sleeping = asyncio.Event()
         """Set while the loop waits for the next due job or a wake-up (tests wait on it)."""
 
@@ -84,10 +89,12 @@ class Scheduler:
                 )
             if not claimed:
                 return total
-            await asyncio.gather(*(self._run(job) for job in claimed))
+            errors = await asyncio.gather(*(self._run(job) for job in claimed))
+            await self._record(list(zip(claimed, errors, strict=True)))
             total += len(claimed)
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job) -> str | None:
+        """Run one job's handler; the error it raised, if any."""
         async with self._gate:
             overdue = self.clock() - job.due_at
             late_by = overdue if overdue > self.late_after else timedelta(0)
@@ -99,14 +106,23 @@ class Scheduler:
             except Exception as failure:
                 error = f"{type(failure).__name__}: {failure}"
                 log.exception("job_failed", attempts=job.attempts)
-            async with self.pool.acquire() as conn:
+            structlog.contextvars.unbind_contextvars("job", "incident_id")
+            return error
+
+    async def _record(self, outcomes: list[tuple[Job, str | None]]) -> None:
+        """Mark a batch's jobs done in one statement; retry or fail the ones that raised."""
+        now = self.clock()
+        async with self.pool.acquire() as conn:
+            await jobs.finish_all(
+                conn, [job.id for job, error in outcomes if error is None], now=now
+            )
+            for job, error in outcomes:
                 if error and job.attempts < self.max_attempts:
                     await jobs.retry(
-                        conn, job.id, due_at=self.clock() + timedelta(seconds=30 * job.attempts)
+                        conn, job.id, due_at=now + timedelta(seconds=30 * job.attempts)
                     )
-                else:
-                    await jobs.finish(conn, job.id, now=self.clock(), error=error)
-            structlog.contextvars.unbind_contextvars("job", "incident_id")
+                elif error:
+                    await jobs.finish(conn, job.id, now=now, error=error)
 
     async def run_forever(self) -> None:
         """Run due jobs, then sleep until the next one is due or a NOTIFY says a job was added."""
@@ -119,19 +135,34 @@ class Scheduler:
             finally:
                 await listener.remove_listener(jobs.WAKE_CHANNEL, self._notified)
 
-    def _notified(self, *_: object) -> None:
-        self._wake.set()
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        """Wake for a new job only if it is due before the moment this replica sleeps until.
+
+        Most jobs are scheduled well ahead (the next reminder); waking every replica for each
+        of them would cost a claim and a look-up per job per replica for nothing.
+        """
+        try:
+            due: datetime | None = datetime.fromtimestamp(float(str(payload)), UTC)
+        except ValueError:
+            due = None
+        if due is None or self._until is None or due < self._until:
+            self._wake.set()
 
     async def _sleep_until_next(self) -> None:
+        # Clear before looking: a NOTIFY that lands while next_due runs must still wake us.
+        self._until = None
+        self._wake.clear()
         async with self.pool.acquire() as conn:
             due = await jobs.next_due(conn)
         pause = self.max_sleep if due is None else (due - self.clock()).total_seconds()
-        self._wake.clear()
         if pause > 0:
+            pause = min(max(pause, self.min_sleep), self.max_sleep)
+            self._until = self.clock() + timedelta(seconds=pause)
             self.sleeping.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(pause, self.max_sleep))
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
             self.sleeping.clear()
+        self._until = None
 
 
 def run_in_background(scheduler: Scheduler) -> "asyncio.Task[None]":

@@ -55,8 +55,12 @@ class Declare:
 
 @dataclass(frozen=True)
 class PostUpdate:
+    """Update #N: `text` is what was done; the update form also fills impact and next steps."""
+
     text: str
     status: Status | None
+    impact: str | None = None
+    next_steps: str | None = None
 
 
 @dataclass(frozen=True)

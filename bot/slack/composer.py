@@ -81,12 +81,16 @@ class Composer:
         author: str,
         previous_status: Status,
         posted_at: datetime,
+        impact: str | None = None,
+        next_steps: str | None = None,
     ) -> SlackMessage:
         return self._compose(
             "update.mrkdwn.j2",
             incident=incident,
             severity=self._severity(incident),
             text=text,
+            impact=impact,
+            next_steps=next_steps,
             author=author,
             previous_status=previous_status,
             status_changed=previous_status is not incident.status,

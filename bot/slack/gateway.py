@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -190,6 +191,13 @@ class SlackGateway:
             "usergroups.users.list", self.client.usergroups_users_list(usergroup=usergroup)
         )
         return [str(u) for u in data.get("users", [])]
+
+    async def open_view(self, trigger_id: str, view: View) -> str:
+        """Open a modal for the person who clicked; `trigger_id` is valid for 3 seconds."""
+        data = await self._call(
+            "views.open", self.client.views_open(trigger_id=trigger_id, view=view)
+        )
+        return str(data["view"]["id"])
 
     async def pin(self, channel: str, ts: str) -> None:
         await self._call(

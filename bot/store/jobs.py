@@ -9,7 +9,9 @@ import asyncpg
 from bot.store.db import Connection
 
 WAKE_CHANNEL = "incident_bot_jobs"
-"""NOTIFY channel: a replica that schedules a job wakes the others' schedulers."""
+"""NOTIFY channel: a replica that schedules a job wakes the others' schedulers.
+
+The payload is the job's due time in seconds since the epoch (empty from older senders)."""
 
 _COLUMNS = "id, key, kind, incident_id, due_at, payload, attempts"
 
@@ -39,19 +41,24 @@ async def schedule(
     incident_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> bool:
-    """Add a job unless one with `key` exists; True if added. Wakes every replica's scheduler."""
+    """Add a job unless one with `key` exists; True if added.
+
+    An added job is announced on WAKE_CHANNEL (on commit) with its due time as the payload,
+    in the same round trip, so every replica's scheduler can wake if it is due sooner.
+    """
     added = await conn.fetchval(
-        """INSERT INTO jobs (key, kind, incident_id, due_at, payload, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING true""",
+        """WITH added AS (
+               INSERT INTO jobs (key, kind, incident_id, due_at, payload, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING due_at)
+           SELECT true FROM added, pg_notify($7, extract(epoch FROM added.due_at)::text)""",
         key,
         kind,
         incident_id,
         due_at,
         payload or {},
         now,
+        WAKE_CHANNEL,
     )
-    if added:
-        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
     return bool(added)
 
 
@@ -67,14 +74,18 @@ async def cancel(conn: Connection, *, incident_id: int, kinds: tuple[str, ...]) 
 
 
 async def claim_due(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Job]:
-    """Take up to `limit` due jobs (or jobs whose lease lapsed) for this replica."""
+    """Take up to `limit` due jobs (or jobs whose lease lapsed) for this replica.
+
+    A running job was due when it was claimed, so `due_at <= now` bounds both cases and lets
+    the jobs_due index stop at the first job that is not yet due.
+    """
     rows = await conn.fetch(
         f"""UPDATE jobs SET state = 'running', leased_until = $1::timestamptz + $2::interval,
                             attempts = attempts + 1
             WHERE id IN (
                 SELECT id FROM jobs
-                WHERE (state = 'pending' AND due_at <= $1)
-                   OR (state = 'running' AND leased_until < $1)
+                WHERE due_at <= $1
+                  AND (state = 'pending' OR (state = 'running' AND leased_until < $1))
                 ORDER BY due_at
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
@@ -97,11 +108,21 @@ async def finish(conn: Connection, job_id: int, *, now: datetime, error: str | N
     )
 
 
+async def finish_all(conn: Connection, job_ids: list[int], *, now: datetime) -> None:
+    """Mark many jobs done at once: a scheduler finishes a whole batch in one round trip."""
+    await conn.execute(
+        """UPDATE jobs SET state = 'done', finished_at = $2, last_error = NULL, leased_until = NULL
+           WHERE id = ANY($1::bigint[]) AND state = 'running'""",
+        job_ids,
+        now,
+    )
+
+
 async def next_due(conn: Connection) -> datetime | None:
     """The earliest time a job becomes claimable (a due time or a lease's end)."""
     due: datetime | None = await conn.fetchval(
-        """SELECT min(CASE WHEN state = 'pending' THEN due_at ELSE leased_until END)
-           FROM jobs WHERE state IN ('pending', 'running')"""
+        """SELECT least((SELECT min(due_at) FROM jobs WHERE state = 'pending'),
+                        (SELECT min(leased_until) FROM jobs WHERE state = 'running'))"""
     )
     return due
 

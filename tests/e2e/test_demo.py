@@ -27,4 +27,5 @@ def test_the_demo_plays_a_sev1_and_exits_zero(migrated: str, tmp_path: Path) -> 
     assert "Incident resolved" in out
     assert "┌─ #incidents" in out
     assert "Resolved: Checkout API returning 500s" in out
-    assert "declared, 2 updates, resolved after" in out
+    assert "declared, 3 updates, resolved after" in out
+    assert ":alarm_clock:" in out

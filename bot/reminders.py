@@ -1,0 +1,272 @@
+"""Update reminders and escalation, as durable jobs that follow the incident's changes.
+
+Arming happens inside the transaction of the change that causes it (declare, update, re-grade,
+resolve), so the jobs exist exactly when the change committed, on every replica at once. Each
+arming gets fresh job keys, so re-arming never collides with a job that is already running;
+each firing locks the incident, checks it still applies, and claims an effect key before it
+posts, so a job run twice (a lease that lapsed) posts once.
+
+    reminder:{incident}:{update_count}:{nonce}   effect: the job key (one post per reminder)
+    escalation:{incident}:{step}:{nonce}         effect: escalation:{incident}:{step}
+    respond_within:{incident}:{nonce}            effect: respond_within:{incident}
+"""
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from slack_sdk.models.views import View
+
+from bot.config import Policy
+from bot.domain.cadence import next_on_grid, reminder_due, snooze_until
+from bot.domain.clock import Clock
+from bot.domain.durations import format_duration
+from bot.domain.escalation import applies, deadline, escalation_plan
+from bot.domain.incident import Incident
+from bot.errors import UsageError
+from bot.scheduler import JobHandler, Run
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackGateway
+from bot.slack.messages import SlackMessage
+from bot.slack.reminder_messages import ReminderMessages
+from bot.store import incidents, jobs, timeline
+from bot.store.db import Connection, Pool
+from bot.store.timeline import Entry
+
+log = structlog.get_logger(__name__)
+
+REMINDER = "reminder"
+ESCALATION = "escalation"
+RESPOND_WITHIN = "respond_within"
+KINDS = (REMINDER, ESCALATION, RESPOND_WITHIN)
+
+
+async def arm(conn: Connection, incident: Incident, policy: Policy, now: datetime) -> None:
+    """(Re-)arm every timer of an incident: on declaration, and with a severity's new rules.
+
+    The respond_within check is armed only while nobody commands the incident.
+    """
+    await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
+    await _schedule_reminder(conn, incident, policy, now)
+    level = policy.severities.get(incident.severity)
+    for firing in escalation_plan(policy.escalation, level, incident.declared_at, now):
+        step = policy.escalation[firing.index]
+        await _schedule(
+            conn,
+            incident,
+            ESCALATION,
+            f"{firing.index}:{_nonce()}",
+            firing.due_at,
+            now,
+            step=firing.index,
+            after=step.after.total_seconds(),
+            notify=list(step.notify),
+            severities=None if step.severities is None else list(step.severities),
+        )
+    if incident.commander is None:
+        due = deadline(incident.declared_at, level.respond_within, now)
+        await _schedule(conn, incident, RESPOND_WITHIN, _nonce(), due, now)
+
+
+async def rearm_reminder(
+    conn: Connection, incident: Incident, policy: Policy, now: datetime
+) -> None:
+    """An update was posted: the next reminder is one cadence from it."""
+    await jobs.cancel(conn, incident_id=incident.id, kinds=(REMINDER,))
+    await _schedule_reminder(conn, incident, policy, now)
+
+
+async def cancel(conn: Connection, incident: Incident) -> None:
+    """The incident is resolved: nothing more to remind or escalate."""
+    await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
+
+
+async def _schedule_reminder(
+    conn: Connection,
+    incident: Incident,
+    policy: Policy,
+    now: datetime,
+    due_at: datetime | None = None,
+) -> None:
+    due = due_at or reminder_due(incident, policy.severities, now)
+    if due is not None:
+        key = f"{incident.update_count}:{_nonce()}"
+        await _schedule(conn, incident, REMINDER, key, due, now)
+
+
+async def _schedule(
+    conn: Connection,
+    incident: Incident,
+    kind: str,
+    suffix: str,
+    due_at: datetime,
+    now: datetime,
+    **payload: Any,
+) -> None:
+    await jobs.schedule(
+        conn,
+        key=f"{kind}:{incident.id}:{suffix}",
+        kind=kind,
+        due_at=due_at,
+        now=now,
+        incident_id=incident.id,
+        payload={"channel": incident.channel_id, **payload},
+    )
+
+
+def _nonce() -> str:
+    """Makes a job key unique per arming: a re-armed timer never meets a running job's key."""
+    return secrets.token_hex(6)
+
+
+def _late(run: Run) -> dict[str, object]:
+    return {"due_at": run.job.due_at.isoformat(), "late_by_seconds": run.late_by.total_seconds()}
+
+
+class Reminders:
+    """Runs the jobs armed above, and the snooze and update-form behind a reminder's buttons."""
+
+    def __init__(
+        self, pool: Pool, gateway: SlackGateway, composer: Composer, policy: Policy, clock: Clock
+    ) -> None:
+        self.pool = pool
+        self.slack = gateway
+        self.policy = policy
+        self.clock = clock
+        self.messages = ReminderMessages(composer)
+
+    def job_handlers(self) -> dict[str, JobHandler]:
+        return {
+            REMINDER: self.remind,
+            ESCALATION: self.escalate,
+            RESPOND_WITHIN: self.check_commander,
+        }
+
+    async def remind(self, run: Run) -> None:
+        """Post the reminder and arm the next one, unless an update or snooze re-armed meanwhile."""
+        job, now = run.job, self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            incident = await _lock_open(conn, job.payload["channel"])
+            if incident is None or await _rearmed(conn, incident.id):
+                return
+            if not await jobs.claim_effect(conn, job.key, now):
+                return
+            cadence = self.policy.severities.update_every(incident.severity)
+            await timeline.append(
+                conn,
+                incident.id,
+                Entry(
+                    now,
+                    REMINDER,
+                    None,
+                    f"Reminder: Update #{incident.update_count + 1} is due",
+                    data={"job": job.key, **_late(run)},
+                ),
+            )
+            next_due = next_on_grid(job.due_at, cadence, now)
+            await _schedule_reminder(conn, incident, self.policy, now, next_due)
+        message = self.messages.reminder(incident, key=job.key, now=now, late_by=run.late_by)
+        await self.slack.post(incident.channel_id, message)
+        log.info("reminder_posted", late_by_seconds=run.late_by.total_seconds())
+
+    async def escalate(self, run: Run) -> None:
+        """Post an escalation step once, in the channel and the announce channel."""
+        job, now = run.job, self.clock()
+        step = int(job.payload["step"])
+        async with self.pool.acquire() as conn, conn.transaction():
+            incident = await _lock_open(conn, job.payload["channel"])
+            if incident is None or not applies(
+                job.payload["severities"], self.policy.severities.get(incident.severity)
+            ):
+                return
+            if not await jobs.claim_effect(conn, f"{ESCALATION}:{incident.id}:{step}", now):
+                return
+            after = timedelta(seconds=float(job.payload["after"]))
+            await timeline.append(
+                conn,
+                incident.id,
+                Entry(
+                    now,
+                    ESCALATION,
+                    None,
+                    f"Escalated: unresolved after {format_duration(after)}",
+                    data={"step": step, "notify": job.payload["notify"], **_late(run)},
+                ),
+            )
+        message = self.messages.escalation(
+            incident, after=after, notify=job.payload["notify"], late_by=run.late_by
+        )
+        await self._post_both(incident, message)
+
+    async def check_commander(self, run: Run) -> None:
+        """`respond_within` ran out: say so if nobody has taken command yet."""
+        job, now = run.job, self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            incident = await _lock_open(conn, job.payload["channel"])
+            if incident is None or incident.commander is not None:
+                return
+            if not await jobs.claim_effect(conn, f"{RESPOND_WITHIN}:{incident.id}", now):
+                return
+            within = self.policy.severities.get(incident.severity).respond_within
+            await timeline.append(
+                conn,
+                incident.id,
+                Entry(
+                    now,
+                    ESCALATION,
+                    None,
+                    f"No incident commander after {format_duration(within)}",
+                    data={"rule": RESPOND_WITHIN, **_late(run)},
+                ),
+            )
+        message = self.messages.no_commander(incident, within=within, late_by=run.late_by)
+        await self._post_both(incident, message)
+
+    async def _post_both(self, incident: Incident, message: SlackMessage) -> None:
+        for channel in (incident.channel_id, self.policy.announce_channel):
+            await self.slack.post(channel, message)
+
+    async def snooze(self, channel_id: str, user_id: str, minutes: int, reminder: str) -> None:
+        """Push the next reminder `minutes` out; a posted update still re-arms it as usual."""
+        now = self.clock()
+        until = snooze_until(minutes, now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            incident = await _lock_open(conn, channel_id)
+            if incident is None:
+                raise UsageError("This incident is resolved: its reminders have stopped.")
+            await jobs.cancel(conn, incident_id=incident.id, kinds=(REMINDER,))
+            await _schedule_reminder(conn, incident, self.policy, now, until)
+            await timeline.append(
+                conn,
+                incident.id,
+                Entry(
+                    now,
+                    "reminder_snoozed",
+                    user_id,
+                    f"Reminders snoozed for {minutes} min",
+                    data={"minutes": minutes, "until": until.isoformat(), "reminder": reminder},
+                ),
+            )
+        await self.slack.post(
+            channel_id, self.messages.snoozed(user=user_id, minutes=minutes, until=until)
+        )
+
+    async def update_form(self, channel_id: str) -> View:
+        """The "Post update" modal for the incident in `channel_id`."""
+        async with self.pool.acquire() as conn:
+            incident = await incidents.by_channel(conn, channel_id)
+        if incident is None or not incident.is_open:
+            raise UsageError("This incident is resolved: there is nothing left to update.")
+        return self.messages.update_form(incident)
+
+
+async def _lock_open(conn: Connection, channel_id: str) -> Incident | None:
+    """The incident, locked against concurrent changes for this transaction; None if resolved."""
+    incident = await incidents.by_channel(conn, channel_id, for_update=True)
+    return incident if incident is not None and incident.is_open else None
+
+
+async def _rearmed(conn: Connection, incident_id: int) -> bool:
+    """Whether a reminder was armed after this one was claimed (by an update or a snooze)."""
+    return any(job.kind == REMINDER for job in await jobs.pending(conn, incident_id=incident_id))
