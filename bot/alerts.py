@@ -24,7 +24,7 @@ from bot.domain.alert_routes import (
 )
 from bot.domain.alerts import Alert
 from bot.domain.clock import Clock
-from bot.domain.grammar import Declare
+from bot.domain.commands import Declare
 from bot.domain.incident import Incident
 from bot.domain.severity import SeverityLevel
 from bot.errors import NotAllowed, NotFound

@@ -29,7 +29,7 @@ from bot.domain.approval import (
     judge_denial,
 )
 from bot.domain.clock import Clock
-from bot.domain.grammar import RequestAction
+from bot.domain.commands import RequestAction
 from bot.domain.params import bind
 from bot.errors import NotAllowed, NotFound, UsageError
 from bot.incidents import Invocation

@@ -28,8 +28,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import placeholders
 from bot.domain.alert_routes import AlertRoute
+from bot.domain.commands import SUBCOMMANDS
 from bot.domain.durations import Duration
-from bot.domain.grammar import SUBCOMMANDS
 from bot.domain.params import ActionParam
 from bot.domain.runbook_actions import DEFAULT_ACTIONS, DEFAULT_DATABASES
 from bot.domain.severity import DEFAULT_SEVERITIES, SeverityPolicy

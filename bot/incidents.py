@@ -16,7 +16,7 @@ from bot import reminders
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
-from bot.domain.grammar import Assign, Declare, PostUpdate, Regrade, Resolve, Role, usage
+from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, Role, usage
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.status import Status

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.config import Policy
 from bot.domain.clock import Clock
-from bot.domain.grammar import Role
+from bot.domain.commands import Role
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
 from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result

@@ -10,7 +10,7 @@ needs them, and permalinks are derived from the message's ts when shown.
 import structlog
 
 from bot.domain.clock import Clock
-from bot.domain.grammar import AddNote, ShowTimeline, usage
+from bot.domain.commands import AddNote, ShowTimeline, usage
 from bot.domain.incident import Incident
 from bot.domain.slack_events import ChannelEvent
 from bot.domain.timeline import Entry, Kind

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.grammar import (
+from bot.domain.commands import (
     AddNote,
     Assign,
     Command,
@@ -27,8 +27,8 @@ from bot.domain.grammar import (
     ShowTimeline,
     WritePostmortem,
     name_of,
-    parse_command,
 )
+from bot.domain.grammar import parse_command
 from bot.errors import IncidentBotError, UsageError
 from bot.incidents import Invocation, Reply
 from bot.services import Services

@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.grammar import PostUpdate
+from bot.domain.commands import PostUpdate
 from bot.domain.status import OPEN_STATUSES, Status
 from bot.errors import IncidentBotError
 from bot.incidents import Invocation

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.grammar import Role
+from bot.domain.commands import Role
 from bot.domain.severity import SeverityPolicy
 from bot.domain.status import Status
 

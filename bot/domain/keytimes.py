@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.grammar import Role
+from bot.domain.commands import Role
 from bot.domain.incident import Incident
 from bot.domain.status import Status
 from bot.domain.timeline import Entry, Kind

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Policy
-from bot.domain.grammar import SUBCOMMANDS, Role
+from bot.domain.commands import SUBCOMMANDS, Role
 from bot.domain.incident import Incident, next_update_due
 from bot.domain.mrkdwn import Mrkdwn, quote
 from bot.domain.severity import SeverityLevel

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import asyncpg
 
-from bot.domain.grammar import Role
+from bot.domain.commands import Role
 from bot.domain.incident import Incident
 from bot.domain.status import Status
 from bot.store.db import Connection

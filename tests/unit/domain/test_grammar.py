@@ -1,7 +1,6 @@
 import pytest
 
-from bot.domain.grammar import (
-    MAX_TITLE,
+from bot.domain.commands import (
     AddNote,
     Assign,
     Declare,
@@ -16,8 +15,8 @@ from bot.domain.grammar import (
     ShowStatus,
     ShowTimeline,
     WritePostmortem,
-    parse_command,
 )
+from bot.domain.grammar import MAX_TITLE, parse_command
 from bot.domain.severity import default_severity_policy
 from bot.domain.status import Status
 from bot.domain.timeline import NoteTag
