@@ -243,7 +243,8 @@ def show(figures: Figures, count: int, minute: float, seconds: float) -> None:
     )
     print(
         f"duplicates: reminders {figures.duplicate_reminders}, escalations "
-        f"{figures.duplicate_escalations}; not posted: {figures.missed} of {figures.expected} due"
+        f"{figures.duplicate_escalations}; not yet posted at the end: {figures.missed} of "
+        f"{figures.expected} due"
     )
     for n, (cpu, mib) in enumerate(zip(figures.cpu, figures.rss, strict=False), start=1):
         print(f"replica {n}: CPU {cpu:.1f} s ({cpu / seconds:.0%} of a core), RSS {mib:.0f} MiB")
