@@ -10,14 +10,13 @@ the load ramps up instead of arriving as a wall) through the bot's own store and
 reminders were posted (stand-in receive time − job due time), duplicates per reminder key and
 per escalation step (must be 0), reminders due but never posted, and CPU seconds and RSS.
 
-    .venv/bin/python bench/scheduler.py [--incidents 10000] [--minute 2] [--seconds 150]
+    .venv/bin/python -m bench.scheduler [--incidents 10000] [--minute 2] [--seconds 150]
 """
 
 import argparse
 import asyncio
 import os
 import random
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -26,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from ack_latency import cpu_seconds, percentile, rss_mib, wait_ready
 
+from bench.harness import cpu_seconds, percentile, rss_mib, serve_bot
 from bot import reminders
 from bot.config import Policy, load_policy
 from bot.domain.severity import DEFAULT_SEVERITIES
@@ -107,23 +106,6 @@ async def open_incidents(
     await asyncio.gather(*(one(n) for n in range(count)))
 
 
-async def start_replica(
-    slack: SlackStandIn, database_url: str, policy_file: Path, port: int
-) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": slack.signing_secret,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
-        "INCIDENT_BOT_CONFIG": str(policy_file),
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "SLACK_APP_TOKEN": "",
-    }
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", env=env)
-
-
 def postgres_cpu() -> float:
     """CPU seconds of every PostgreSQL process on the machine (only ours, on a quiet one)."""
     total = 0.0
@@ -198,10 +180,15 @@ async def run(count: int, minute: float, seconds: float, lead: float, ports: lis
             started = time.perf_counter()
             await open_incidents(pool, slack, policy, count, t0, minute)
             setup = time.perf_counter() - started
-            replicas = [await start_replica(slack, database_url, policy_file, p) for p in ports]
+            replicas = await asyncio.gather(
+                *(
+                    serve_bot(
+                        slack, database_url, port, env={"INCIDENT_BOT_CONFIG": str(policy_file)}
+                    )
+                    for port in ports
+                )
+            )
             try:
-                for port, replica in zip(ports, replicas, strict=True):
-                    await wait_ready(f"http://127.0.0.1:{port}", replica)
                 if datetime.now(UTC) > t0:
                     raise SystemExit(
                         f"setup took {setup:.1f} s, past the first due job: raise --lead"
@@ -243,7 +230,8 @@ def show(figures: Figures, count: int, minute: float, seconds: float) -> None:
     )
     print(
         f"duplicates: reminders {figures.duplicate_reminders}, escalations "
-        f"{figures.duplicate_escalations}; not posted: {figures.missed} of {figures.expected} due"
+        f"{figures.duplicate_escalations}; not yet posted at the end: {figures.missed} of "
+        f"{figures.expected} due"
     )
     for n, (cpu, mib) in enumerate(zip(figures.cpu, figures.rss, strict=False), start=1):
         print(f"replica {n}: CPU {cpu:.1f} s ({cpu / seconds:.0%} of a core), RSS {mib:.0f} MiB")

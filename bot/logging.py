@@ -10,6 +10,17 @@ import sys
 import structlog
 
 
+class _HideBoltTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it takes precedence,
+    on every start; it is expected (our client carries that same token), so it is not shown."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
+_BOLT_TOKEN_NOTICE = _HideBoltTokenNotice()
+
+
 def configure(log_format: str, level: str) -> None:
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: structlog.typing.Processor = (
@@ -34,3 +45,4 @@ def configure(log_format: str, level: str) -> None:
         level=max(numeric, logging.WARNING),
         format="%(name)s %(levelname)s %(message)s",
     )
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_BOLT_TOKEN_NOTICE)

@@ -230,11 +230,11 @@ class Reminders:
     async def snooze(self, channel_id: str, user_id: str, minutes: int, reminder: str) -> None:
         """Push the next reminder `minutes` out; a posted update still re-arms it as usual."""
         now = self.clock()
-        until = snooze_until(minutes, now)
         async with self.pool.acquire() as conn, conn.transaction():
             incident = await _lock_open(conn, channel_id)
             if incident is None:
                 raise UsageError("This incident is resolved: its reminders have stopped.")
+            until = snooze_until(minutes, now, reminder_due(incident, self.policy.severities, now))
             await jobs.cancel(conn, incident_id=incident.id, kinds=(REMINDER,))
             await _schedule_reminder(conn, incident, self.policy, now, until)
             await timeline.append(

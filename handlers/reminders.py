@@ -149,6 +149,8 @@ async def _open_form(services: Services, reminders: Reminders, click: Click) -> 
         await services.slack.respond(click.response_url, services.compose.usage_error(str(error)))
     except SlackError as error:
         log.warning("update_form_not_opened", error=error.error)
+        problem = f"Slack did not open the update form ({error.error}): click the button again."
+        await services.slack.respond(click.response_url, services.compose.usage_error(problem))
 
 
 async def _snooze(services: Services, reminders: Reminders, click: Click) -> None:

@@ -34,9 +34,14 @@ def next_on_grid(fired_due: datetime, cadence: timedelta, now: datetime) -> date
     return fired_due + cadence * (missed + 1)
 
 
-def snooze_until(minutes: int, now: datetime) -> datetime:
-    """When a snoozed reminder comes back; UsageError for a duration the buttons do not offer."""
+def snooze_until(minutes: int, now: datetime, due: datetime | None = None) -> datetime:
+    """When a snoozed reminder comes back: `minutes` from now, but never before `due`.
+
+    `due` is when the next reminder would come anyway: snoozing an old reminder just after an
+    update must not bring the next one forward. UsageError for a length the buttons don't offer.
+    """
     if minutes not in SNOOZE_MINUTES:
         offered = ", ".join(str(m) for m in SNOOZE_MINUTES)
         raise UsageError(f"Reminders snooze for {offered} minutes, not {minutes}.")
-    return now + timedelta(minutes=minutes)
+    later = now + timedelta(minutes=minutes)
+    return later if due is None else max(later, due)

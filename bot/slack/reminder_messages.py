@@ -127,8 +127,8 @@ class ReminderMessages:
         The status is pre-set to the incident's; `private_metadata` names the incident channel,
         so the submission is posted there as `/incident update` would be.
         """
-        severity = self.severities.get(incident.severity)
-        current = Option(value=incident.status.value, label=incident.status.capitalize())
+        label = self.severities.get(incident.severity).label
+        heading = f"*[{escape(label)}] {escape(incident.title)}*"
         return View(
             type="modal",
             callback_id=UPDATE_FORM,
@@ -137,24 +137,8 @@ class ReminderMessages:
             close="Cancel",
             private_metadata=json.dumps({"channel": incident.channel_id}),
             blocks=[
-                ContextBlock(
-                    elements=[
-                        MarkdownTextObject(
-                            text=f"*[{escape(severity.label)}] {escape(incident.title)}*"
-                        )
-                    ]
-                ),
-                InputBlock(
-                    block_id=FormField.STATUS,
-                    label="Current status",
-                    element=StaticSelectElement(
-                        action_id=FormField.STATUS,
-                        options=[
-                            Option(value=s.value, label=s.capitalize()) for s in OPEN_STATUSES
-                        ],
-                        initial_option=current,
-                    ),
-                ),
+                ContextBlock(elements=[MarkdownTextObject(text=heading)]),
+                _status_input(incident),
                 _text_input(
                     FormField.IMPACT, "Impact", "Who is affected, and how badly", optional=True
                 ),
@@ -169,6 +153,19 @@ class ReminderMessages:
                 ),
             ],
         )
+
+
+def _status_input(incident: Incident) -> InputBlock:
+    options = [Option(value=s.value, label=s.capitalize()) for s in OPEN_STATUSES]
+    return InputBlock(
+        block_id=FormField.STATUS,
+        label="Current status",
+        element=StaticSelectElement(
+            action_id=FormField.STATUS,
+            options=options,
+            initial_option=next(o for o in options if o.value == incident.status.value),
+        ),
+    )
 
 
 def _text_input(field: str, label: str, placeholder: str, *, optional: bool = False) -> InputBlock:

@@ -109,3 +109,12 @@ async def test_snoozing_a_resolved_incident_is_refused(bot: Sandbox, clock: Fake
     await message_in(bot, channel.id, "Incident resolved")
     await bot.sender.click("bob", channel.id, ts, "reminder.snooze_15")
     assert "its reminders have stopped" in await reply_to(bot, "bob", "resolved")
+
+
+async def test_a_form_slack_would_not_open_is_explained(bot: Sandbox, clock: FakeClock) -> None:
+    channel = await bot.declare("sev1 Checkout errors")
+    ts = await reminder_ts(bot, clock, channel)
+    bot.slack.inject("views.open", "expired_trigger_id")
+    await bot.sender.click("bob", channel.id, ts, "reminder.post_update")
+    said = await reply_to(bot, "bob", "update form")
+    assert "Slack did not open the update form (expired_trigger_id)" in said

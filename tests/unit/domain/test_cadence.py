@@ -58,6 +58,12 @@ def test_reminders_missed_while_down_are_skipped_not_replayed() -> None:
     assert next_on_grid(T0, timedelta(minutes=15), late) == T0 + timedelta(minutes=60)
 
 
+def test_a_snooze_never_brings_the_next_reminder_forward() -> None:
+    due_anyway = T0 + timedelta(hours=4)
+    assert snooze_until(15, T0, due_anyway) == due_anyway
+    assert snooze_until(15, T0, T0) == T0 + timedelta(minutes=15)
+
+
 def test_snoozing_offers_15_30_and_60_minutes_only() -> None:
     assert snooze_until(30, T0) == T0 + timedelta(minutes=30)
     with pytest.raises(UsageError, match="15, 30, 60"):
