@@ -71,6 +71,8 @@ class Facts:
     actions: list[Row]
     notes: dict[NoteTag, list[Noted]]
     counts: dict[str, int]
+    impacts: list[Noted]
+    """Impact as reported in updates (the update form asks for it), oldest first."""
 
 
 def people_in(entries: Sequence[Entry]) -> set[str]:
@@ -121,6 +123,11 @@ def facts(
         actions=[r for r in rows if r.kind in ACTION_KINDS],
         notes=notes,
         counts=counts,
+        impacts=[
+            Noted(entry.at, row.who, str(entry.data["impact"]))
+            for entry, row in zip(entries, rows, strict=True)
+            if entry.kind == Kind.UPDATE and entry.data.get("impact")
+        ],
     )
 
 

@@ -6,7 +6,8 @@ from typing import Any
 from bot.domain.incident import Incident
 from bot.domain.keytimes import key_times
 from bot.domain.markdown import from_slack, inline, link
-from bot.domain.postmortem import people_in, phases
+from bot.domain.postmortem import facts, people_in, phases
+from bot.domain.severity import default_severity_policy
 from bot.domain.status import Status
 from bot.domain.timeline import Entry, Kind
 
@@ -122,3 +123,17 @@ def test_an_open_incidents_last_phase_runs_until_now() -> None:
 def test_going_straight_to_monitoring_counts_as_mitigated() -> None:
     entries = [entry(0, Kind.DECLARED), entry(6, Kind.UPDATE, status="monitoring")]
     assert key_times(incident(), entries)[2].after == timedelta(minutes=6)
+
+
+def test_impact_reported_in_updates_fills_the_impact_section() -> None:
+    entries = [
+        entry(0, Kind.DECLARED),
+        entry(5, Kind.UPDATE, "U2", status="identified", impact="12% of checkouts fail"),
+        entry(9, Kind.UPDATE, "U2", status="mitigating"),
+        entry(20, Kind.UPDATE, "U2", status="monitoring", impact="0.2%, at baseline"),
+    ]
+    found = facts(incident(), entries, {"U2": "bob"}, default_severity_policy(), UTC, at(30))
+    assert [(n.at, n.who, n.text) for n in found.impacts] == [
+        (at(5), "bob", "12% of checkouts fail"),
+        (at(20), "bob", "0.2%, at baseline"),
+    ]
