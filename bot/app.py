@@ -5,13 +5,14 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -159,10 +160,29 @@ def create_web_app(
         return await to_aiohttp_response(bolt_response)
 
     app.cleanup_ctx.append(resources)
+    if settings.uses_socket_mode:
+        app.cleanup_ctx.append(_socket_mode(settings))
     app.router.add_post("/slack/events", slack_events)
     handlers.health.register(app, SERVICES)
     handlers.alerts.register(app, SERVICES)
     return app
+
+
+def _socket_mode(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Also take Slack's traffic over Socket Mode (no public Request URL needed).
+
+    The socket client asks for its URL through Bolt's client, so `SLACK_API_URL` holds here too.
+    """
+
+    async def socket_mode(app: web.Application) -> AsyncIterator[None]:
+        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        handler = AsyncSocketModeHandler(app[BOLT], token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("socket_mode_connected")
+        yield
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    return socket_mode
 
 
 @asynccontextmanager

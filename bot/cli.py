@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -12,7 +11,7 @@ import uvloop
 from aiohttp import web
 
 from bot.actions import Catalog
-from bot.app import BOLT, create_web_app, database_url
+from bot.app import create_web_app, database_url
 from bot.config import Policy, Settings, load_policy, process_environment, resolve_environment
 from bot.domain.clock import system_clock
 from bot.errors import NotFound, UsageError
@@ -36,26 +35,9 @@ def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
 def serve(_: argparse.Namespace) -> int:
     settings, policy = _settings_and_policy()
     app = create_web_app(settings, policy, environ=process_environment())
-    if settings.uses_socket_mode:
-        app.cleanup_ctx.append(_socket_mode(settings))
     uvloop.install()
     web.run_app(app, port=settings.port, print=None, access_log=None)
     return 0
-
-
-def _socket_mode(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Also take Slack's traffic over Socket Mode (no public Request URL needed)."""
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-    async def socket_mode(app: web.Application) -> AsyncIterator[None]:
-        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-        handler = AsyncSocketModeHandler(app[BOLT], token)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("socket_mode_connected")
-        yield
-        await handler.close_async()  # type: ignore[no-untyped-call]
-
-    return socket_mode
 
 
 def run_migrations(_: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from bot.standin.methods_conversations import CONVERSATION_METHODS
 from bot.standin.params import ApiError, Params, body_params, multipart_file
 from bot.standin.records import Call, Delivery, Fault, ResponseUrl
 from bot.standin.responses import handle_response_url
+from bot.standin.socket_mode import SocketModeServer
 from bot.standin.state import JSON, Workspace
 
 HANDLERS = {**METHODS, **CONVERSATION_METHODS, **CHAT_METHODS}
@@ -43,6 +44,7 @@ class SlackStandIn(Workspace):
         self,
         *,
         bot_token: str = "xoxb-standin",  # noqa: S107 - fake credential for local tests
+        app_token: str = "xapp-standin",  # noqa: S107 - fake, like bot_token
         signing_secret: str = "standin-secret",  # noqa: S107 - fake, like bot_token
         events_url: str | None = None,
         now: Callable[[], float] = time.time,
@@ -57,6 +59,7 @@ class SlackStandIn(Workspace):
             system_messages=system_messages,
         )
         self.bot_token = bot_token
+        self.socket_mode = SocketModeServer(app_token, self.app_id)
         self.signing_secret = signing_secret
         self.events_url = events_url
         self.rate_limits = dict(rate_limits or {})
@@ -92,6 +95,7 @@ class SlackStandIn(Workspace):
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/v1/{token}", self._upload)
         app.router.add_post("/response/{token}", self._response)
+        self.socket_mode.route(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -101,6 +105,7 @@ class SlackStandIn(Workspace):
     async def stop(self, grace: float = 5.0) -> None:
         """Finish (or after ``grace`` seconds cancel) deliveries, then shut the server down."""
         await self.bus.close(grace)
+        await self.socket_mode.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -226,6 +231,8 @@ class SlackStandIn(Workspace):
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
         token = token or body_token
         p = Params(values)
+        if method == "apps.connections.open":
+            return self._answer(method, p, *self.socket_mode.open_connection(token, self.base_url))
         if not token:
             return self._answer(method, p, 200, ApiError("not_authed").body())
         if token != self.bot_token:

@@ -1,0 +1,49 @@
+"""With SLACK_APP_TOKEN set, Slack's traffic arrives over Socket Mode; HTTP routes still serve."""
+
+import asyncio
+
+import aiohttp
+from pydantic import SecretStr
+
+from bot.sandbox import sandbox
+from bot.standin import SlackStandIn
+from bot.store.db import Pool
+from tests.conftest import FakeClock
+from tests.integration.helpers import message_in
+
+
+async def test_commands_over_socket_mode_declare_an_incident(
+    db: Pool, migrated: str, clock: FakeClock
+) -> None:
+    slack = SlackStandIn()
+    async with sandbox(
+        database_url=migrated,
+        clock=clock,
+        slack=slack,
+        slack_app_token=SecretStr(slack.socket_mode.app_token),
+    ) as bot:
+        await asyncio.wait_for(slack.socket_mode.connected.wait(), timeout=5)
+        help_ack = await bot.sender.slash(
+            "help", user="alice", channel="incidents", via_socket_mode=True
+        )
+        assert help_ack.status == 200
+        assert help_ack.json is not None
+        assert "*declare* —" in help_ack.json["text"]
+
+        await bot.sender.slash(
+            "declare sev2 Over the socket", user="alice", channel="incidents", via_socket_mode=True
+        )
+        announced = await message_in(bot, "incidents", "Over the socket")
+        assert "SEV-2 High" in announced
+        async with aiohttp.ClientSession() as http, http.get(f"{bot.url}/healthz") as health:
+            assert health.status == 200
+
+
+async def test_only_the_app_level_token_opens_a_socket(db: Pool) -> None:
+    async with SlackStandIn() as slack, aiohttp.ClientSession() as http:
+        for token, error in (("xoxb-standin", "invalid_auth"), ("", "not_authed")):
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            async with http.post(
+                f"{slack.api_url}apps.connections.open", headers=headers
+            ) as answer:
+                assert (await answer.json())["error"] == error
