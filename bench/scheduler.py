@@ -172,7 +172,7 @@ async def run(count: int, minute: float, seconds: float, lead: float, ports: lis
         pool = await create_pool(database_url, min_size=2, max_size=8)
         async with pool.acquire() as conn:
             await migrate(conn)
-            await conn.execute("TRUNCATE incidents, timeline_entries, jobs, job_effects CASCADE")
+            await conn.execute("TRUNCATE incidents, timeline_entries, jobs, handled_keys CASCADE")
         async with SlackStandIn(emit_bot_message_events=False) as slack:
             slack.add_user("alice")
             slack.add_channel("incidents", members=["alice", "incident-bot"])

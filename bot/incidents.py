@@ -24,7 +24,7 @@ from bot.errors import NotAllowed, UsageError
 from bot.slack.composer import Composer
 from bot.slack.gateway import NameTaken, SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
-from bot.store import deliveries, incidents, timeline
+from bot.store import handled, incidents, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
 
@@ -68,7 +68,7 @@ class IncidentService:
     async def claim(self, delivery_key: str) -> bool:
         """True the first time a Slack delivery is seen; False for a retry or duplicate."""
         async with self.pool.acquire() as conn:
-            return await deliveries.claim(conn, delivery_key, self.clock())
+            return await handled.claim(conn, delivery_key, self.clock())
 
     async def declare(
         self,

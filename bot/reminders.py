@@ -30,7 +30,7 @@ from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.reminder_messages import ReminderMessages
-from bot.store import incidents, jobs, timeline
+from bot.store import handled, incidents, jobs, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
 
@@ -150,7 +150,7 @@ class Reminders:
             incident = await _lock_open(conn, job.payload["channel"])
             if incident is None or await _rearmed(conn, incident.id):
                 return
-            if not await jobs.claim_effect(conn, job.key, now):
+            if not await handled.claim(conn, job.key, now):
                 return
             cadence = self.policy.severities.update_every(incident.severity)
             await timeline.append(
@@ -180,7 +180,7 @@ class Reminders:
                 job.payload["severities"], self.policy.severities.get(incident.severity)
             ):
                 return
-            if not await jobs.claim_effect(conn, f"{ESCALATION}:{incident.id}:{step}", now):
+            if not await handled.claim(conn, f"{ESCALATION}:{incident.id}:{step}", now):
                 return
             after = timedelta(seconds=float(job.payload["after"]))
             await timeline.append(
@@ -206,7 +206,7 @@ class Reminders:
             incident = await _lock_open(conn, job.payload["channel"])
             if incident is None or incident.commander is not None:
                 return
-            if not await jobs.claim_effect(conn, f"{RESPOND_WITHIN}:{incident.id}", now):
+            if not await handled.claim(conn, f"{RESPOND_WITHIN}:{incident.id}", now):
                 return
             within = self.policy.severities.get(incident.severity).respond_within
             await timeline.append(

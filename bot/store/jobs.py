@@ -1,4 +1,4 @@
-"""The `jobs` and `job_effects` tables: durable timers claimed once across replicas."""
+"""The `jobs` table: durable timers claimed once across replicas (effects: `handled`)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,16 +125,6 @@ async def next_due(conn: Connection) -> datetime | None:
                         (SELECT min(leased_until) FROM jobs WHERE state = 'running'))"""
     )
     return due
-
-
-async def claim_effect(conn: Connection, key: str, now: datetime) -> bool:
-    """True the first time an effect is claimed: a job's post happens at most once."""
-    claimed = await conn.fetchval(
-        "INSERT INTO job_effects (key, done_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
-        key,
-        now,
-    )
-    return bool(claimed)
 
 
 async def pending(conn: Connection, *, incident_id: int) -> list[Job]:

@@ -48,7 +48,7 @@ WITH batch AS (
 ),
 known AS (SELECT batch.*, incidents.id AS incident_id FROM batch JOIN incidents USING (channel_id)),
 claimed AS (
-    INSERT INTO slack_deliveries (key, received_at) SELECT key, $9 FROM known
+    INSERT INTO handled_keys (key, claimed_at) SELECT key, $9 FROM known
     ON CONFLICT DO NOTHING RETURNING key
 ),
 stamped AS (

@@ -3,7 +3,7 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.scheduler import Run, Scheduler
-from bot.store import jobs
+from bot.store import handled, jobs
 from bot.store.db import Pool, create_pool
 from tests.conftest import FakeClock
 
@@ -19,7 +19,7 @@ class Recorder:
     async def __call__(self, run: Run) -> None:
         self.runs.append(run)
         async with self.pool.acquire() as conn:
-            if await jobs.claim_effect(conn, run.job.key, self.clock()):
+            if await handled.claim(conn, run.job.key, self.clock()):
                 self.effects[run.job.key] += 1
 
 
@@ -94,7 +94,7 @@ async def test_a_lapsed_lease_is_taken_over_and_the_effect_still_happens_once(
     await add(db, clock, "reminder:9")
     async with db.acquire() as conn:
         crashed = await jobs.claim_due(conn, now=clock(), lease=timedelta(minutes=2), limit=10)
-        await jobs.claim_effect(conn, crashed[0].key, clock())  # it posted, then its replica died
+        await handled.claim(conn, crashed[0].key, clock())  # it posted, then its replica died
     scheduler = Scheduler(db, clock, {"test": recorder})
     assert await scheduler.run_due() == 0
     clock.advance(minutes=3)

@@ -264,7 +264,7 @@ async def test_messages_outside_incident_channels_are_acknowledged_not_stamped(
     await bot.sender.post_message("alice", "incidents", "lunch?")
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM timeline_entries") == 1
-        claims = "SELECT count(*) FROM slack_deliveries WHERE key LIKE 'event:%'"
+        claims = "SELECT count(*) FROM handled_keys WHERE key LIKE 'event:%'"
         assert await conn.fetchval(claims) == 0
 
 
