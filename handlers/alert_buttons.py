@@ -9,7 +9,7 @@ import structlog
 from pydantic import BaseModel, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.errors import IncidentBotError, UsageError
+from bot.errors import IncidentBotError
 from bot.incidents import Invocation
 from bot.services import Services
 from bot.slack.alert_messages import DECLARE_ACTION, REQUEST_ACTION
@@ -89,10 +89,8 @@ async def _declare(services: Services, click: Click) -> None:
         return
     try:
         await services.alerts.declare_offered(int(click.value), click.who, reply)
-    except UsageError as error:
-        await reply(services.compose.usage_error(error.message, error.usage))
     except IncidentBotError as error:
-        await reply(services.compose.usage_error(str(error)))
+        await reply(services.compose.problem(error))
 
 
 async def _request(services: Services, click: Click) -> None:

@@ -122,7 +122,7 @@ def register(app: AsyncApp, services: Services) -> None:
             )
         except UsageError as error:
             services.metrics.commands.labels("invalid", "usage_error").inc()
-            await ack(**_ack_payload(services.compose.usage_error(error.message, error.usage)))
+            await ack(**_ack_payload(services.compose.problem(error)))
             return
         if isinstance(command, Help):
             services.metrics.commands.labels("help", "ok").inc()
@@ -159,12 +159,9 @@ async def _run(services: Services, command: Command, who: Invocation, response_u
         try:
             await ROUTES[type(command)](services, command, who, reply)
             services.metrics.commands.labels(name, "ok").inc()
-        except UsageError as error:
-            services.metrics.commands.labels(name, "refused").inc()
-            await reply(services.compose.usage_error(error.message, error.usage))
         except IncidentBotError as error:
             services.metrics.commands.labels(name, "refused").inc()
-            await reply(services.compose.usage_error(str(error)))
+            await reply(services.compose.problem(error))
 
 
 async def run_as_typed(services: Services, text: str, who: Invocation, response_url: str) -> None:
@@ -176,9 +173,7 @@ async def run_as_typed(services: Services, text: str, who: Invocation, response_
     try:
         command = parse_command(text, services.policy.severities, services.approvals.catalog.names)
     except UsageError as error:
-        await services.slack.respond(
-            response_url, services.compose.usage_error(error.message, error.usage)
-        )
+        await services.slack.respond(response_url, services.compose.problem(error))
         return
     if isinstance(command, Help):
         await services.slack.respond(response_url, services.compose.help())

@@ -146,7 +146,7 @@ async def _open_form(services: Services, reminders: Reminders, click: Click) -> 
         view = await reminders.update_form(click.channel_id)
         await services.slack.open_view(click.trigger_id, view)
     except IncidentBotError as error:
-        await services.slack.respond(click.response_url, services.compose.usage_error(str(error)))
+        await services.slack.respond(click.response_url, services.compose.problem(error))
     except SlackError as error:
         log.warning("update_form_not_opened", error=error.error)
         problem = f"Slack did not open the update form ({error.error}): click the button again."
@@ -158,7 +158,7 @@ async def _snooze(services: Services, reminders: Reminders, click: Click) -> Non
     try:
         await reminders.snooze(click.channel_id, click.user_id, minutes, click.block_id)
     except IncidentBotError as error:
-        await services.slack.respond(click.response_url, services.compose.usage_error(str(error)))
+        await services.slack.respond(click.response_url, services.compose.problem(error))
 
 
 async def _post_update(services: Services, form: UpdateForm) -> None:
@@ -171,5 +171,5 @@ async def _post_update(services: Services, form: UpdateForm) -> None:
         await services.incidents.post_update(form.command(), who)
     except IncidentBotError as error:
         await services.slack.post_ephemeral(
-            form.channel_id, form.user_id, services.compose.usage_error(str(error))
+            form.channel_id, form.user_id, services.compose.problem(error)
         )

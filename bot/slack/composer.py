@@ -12,6 +12,7 @@ from bot.domain.severity import SeverityLevel
 from bot.domain.slack_events import permalink
 from bot.domain.status import Status
 from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag
+from bot.errors import IncidentBotError, UsageError
 from bot.slack.messages import SlackMessage, build_message, truncate
 from bot.slack.templates import Templates
 
@@ -152,6 +153,12 @@ class Composer:
             subcommands=list(SUBCOMMANDS.values()),
             severities=self.policy.severities.usage,
         )
+
+    def problem(self, error: IncidentBotError) -> SlackMessage:
+        """The ephemeral answer to a refused command or click, with its usage line if it has one."""
+        if isinstance(error, UsageError):
+            return self.usage_error(error.message, error.usage)
+        return self.usage_error(str(error))
 
     def usage_error(self, message: str, usage: str = "") -> SlackMessage:
         return self._compose("usage_error.mrkdwn.j2", message=message, usage=usage)
