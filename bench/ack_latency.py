@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.harness import cpu_seconds, declare_one, percentile, rss_mib, serve_bot
-from bot.standin import SlackSender, SlackStandIn
+from bot.demo.standin import SlackSender, SlackStandIn
 from bot.store.db import start_embedded
 
 

@@ -28,7 +28,7 @@ import aiohttp
 import asyncpg
 
 from bench.harness import free_port, memory_mib, running_bot
-from bot.standin import SlackStandIn
+from bot.demo.standin import SlackStandIn
 from bot.store.db import start_embedded
 
 TOKEN = "storm-token"  # noqa: S105 - a fake credential for a local run

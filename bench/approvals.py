@@ -24,8 +24,8 @@ from pathlib import Path
 import asyncpg
 
 from bench.harness import free_port, percentile, running_bot
-from bot import runbook_targets
-from bot.standin import Channel, Message, SlackSender, SlackStandIn
+from bot.demo import runbook_targets
+from bot.demo.standin import Channel, Message, SlackSender, SlackStandIn
 from bot.store.db import start_embedded
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.standin import Channel, SlackSender, SlackStandIn
+from bot.demo.standin import Channel, SlackSender, SlackStandIn
 
 
 def free_port() -> int:

@@ -27,10 +27,10 @@ from pathlib import Path
 import yaml
 
 from bench.harness import cpu_seconds, percentile, rss_mib, serve_bot
-from bot import reminders
 from bot.config import Policy, load_policy
+from bot.demo.standin import SlackStandIn
 from bot.domain.severity import DEFAULT_SEVERITIES
-from bot.standin import SlackStandIn
+from bot.services import reminders
 from bot.store import incidents
 from bot.store.db import Pool, create_pool, start_embedded
 from bot.store.migrate import migrate

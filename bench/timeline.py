@@ -25,13 +25,13 @@ import aiohttp
 
 from bench.harness import cpu_seconds, declare_one, free_port, percentile, serve_bot
 from bot.config import Policy
+from bot.demo.standin import SlackStandIn, sign
+from bot.demo.standin.events import envelope
 from bot.domain.clock import system_clock
-from bot.postmortem import PostmortemService
+from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
-from bot.standin import SlackStandIn, sign
-from bot.standin.events import envelope
 from bot.store import incidents, timeline
 from bot.store.db import connect, start_embedded
 

@@ -24,24 +24,24 @@ import handlers.events
 import handlers.health
 import handlers.reminders
 from bot.actions import Catalog
-from bot.alerts import AlertService
-from bot.approvals import EXPIRY_JOB, ApprovalService
-from bot.background import Background
 from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock, system_clock
-from bot.incidents import IncidentService
 from bot.metrics import Metrics
-from bot.postmortem import PostmortemService
-from bot.reminders import Reminders
 from bot.scheduler import Scheduler, run_in_background
-from bot.services import Services
+from bot.services.alerts import AlertService
+from bot.services.approvals import EXPIRY_JOB, ApprovalService
+from bot.services.background import Background
+from bot.services.container import Services
+from bot.services.incidents import IncidentService
+from bot.services.postmortems import PostmortemService
+from bot.services.reminders import Reminders
+from bot.services.timeline import TimelineService
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.db import create_pool, embedded_database_url
 from bot.store.migrate import migrate
-from bot.timeline import TimelineService
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,7 @@ from bot.config import Policy, Settings, load_policy, process_environment, resol
 from bot.domain.clock import system_clock
 from bot.errors import NotFound, UsageError
 from bot.logging import configure
-from bot.postmortem import PostmortemService
+from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import IncidentBotError
-from bot.incidents import Invocation
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.context import Invocation
 from bot.slack.alert_messages import DECLARE_ACTION, REQUEST_ACTION
 from bot.slack.messages import SlackMessage
 from handlers.commands import run_as_typed

@@ -13,7 +13,7 @@ import structlog
 from aiohttp import web
 
 from bot.domain.alerts import SOURCES, InvalidAlert, Source, parse_alerts
-from bot.services import Services
+from bot.services.container import Services
 
 log = structlog.get_logger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.approvals import Click
-from bot.services import Services
+from bot.services.approvals import Click
+from bot.services.container import Services
 from bot.slack.approval_cards import APPROVE, DENY
 
 log = structlog.get_logger(__name__)

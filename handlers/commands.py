@@ -30,8 +30,8 @@ from bot.domain.commands import (
 )
 from bot.domain.grammar import parse_command
 from bot.errors import IncidentBotError, UsageError
-from bot.incidents import Invocation, Reply
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.context import Invocation, Reply
 from bot.slack.messages import SlackMessage
 
 log = structlog.get_logger(__name__)

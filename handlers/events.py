@@ -14,7 +14,7 @@ import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.slack_events import ChannelEvent, Ignored, read_message, read_pin
-from bot.services import Services
+from bot.services.container import Services
 
 log = structlog.get_logger(__name__)
 

@@ -3,8 +3,7 @@
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.services import Services
-from bot.store.db import is_reachable
+from bot.services.container import Services
 
 
 def register(app: web.Application, services_key: web.AppKey[Services]) -> None:
@@ -12,7 +11,7 @@ def register(app: web.Application, services_key: web.AppKey[Services]) -> None:
         return web.json_response({"ok": True})
 
     async def readyz(request: web.Request) -> web.Response:
-        if not await is_reachable(request.app[services_key].pool):
+        if not await request.app[services_key].database_reachable():
             return web.json_response({"ok": False, "error": "database unreachable"}, status=503)
         return web.json_response({"ok": True})
 

@@ -16,9 +16,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain.commands import PostUpdate
 from bot.domain.status import OPEN_STATUSES, Status
 from bot.errors import IncidentBotError
-from bot.incidents import Invocation
-from bot.reminders import Reminders
-from bot.services import Services
+from bot.services.container import Services
+from bot.services.context import Invocation
+from bot.services.reminders import Reminders
 from bot.slack.gateway import SlackError
 from bot.slack.reminder_messages import (
     FIELD_LIMITS,

@@ -229,7 +229,7 @@ class SlackGateway:
     async def display_name(self, user: str) -> str:
         """The name people see for `user`, from users.info (never users.list).
 
-        Callers go through the shared cache in `bot.people`, which calls this only on a miss.
+        Callers go through the shared cache in `bot.services.people`, which calls this only on a miss.
         """
         data = await self._call("users.info", self.client.users_info(user=user))
         info = data.get("user")

@@ -5,8 +5,8 @@ from collections.abc import Callable
 
 from asyncpg import Record
 
-from bot.sandbox import Sandbox
-from bot.standin import Channel, SlackStandIn
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Channel, SlackStandIn
 from bot.store.db import Pool
 
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import Policy
-from bot.sandbox import Sandbox, sandbox
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in, reply_to, texts

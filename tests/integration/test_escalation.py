@@ -4,7 +4,7 @@ import pytest
 
 from bot.app import open_services
 from bot.config import Policy
-from bot.sandbox import Sandbox, sandbox
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in

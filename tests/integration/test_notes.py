@@ -1,6 +1,6 @@
 """`/incident note` and `/incident timeline`: adding to the timeline and reading it back."""
 
-from bot.sandbox import Sandbox
+from bot.demo.sandbox import Sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in, reply_to, stamped

@@ -12,7 +12,7 @@ import pytest
 import structlog
 
 from bot.config import Policy
-from bot.sandbox import Sandbox, sandbox
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from bot.store.migrate import Migration, migrate
 from tests.conftest import FakeClock

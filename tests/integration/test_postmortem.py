@@ -10,8 +10,8 @@ import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import cli
-from bot.people import names_of
-from bot.sandbox import Sandbox
+from bot.demo.sandbox import Sandbox
+from bot.services.people import names_of
 from bot.slack.gateway import SlackGateway
 from bot.store.db import Pool
 from tests.conftest import FakeClock

@@ -1,9 +1,9 @@
 """What the post-mortem says: its sections, the timeline table, key times, phases, notes."""
 
 from bot.config import Policy
+from bot.demo.sandbox import Sandbox, sandbox
+from bot.demo.standin import ops
 from bot.domain.timeline import Entry
-from bot.sandbox import Sandbox, sandbox
-from bot.standin import ops
 from bot.store import timeline
 from bot.store.db import Pool
 from tests.conftest import FakeClock

@@ -2,9 +2,9 @@ import asyncio
 from datetime import timedelta
 
 from bot.app import open_services
-from bot.sandbox import Sandbox
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Channel
 from bot.scheduler import Run
-from bot.standin import Channel
 from bot.store import jobs
 from bot.store.db import Pool
 from tests.conftest import FakeClock

@@ -1,4 +1,4 @@
-from bot.sandbox import Sandbox
+from bot.demo.sandbox import Sandbox
 from bot.store.db import Pool
 from tests.integration.helpers import message_in, reply_to
 

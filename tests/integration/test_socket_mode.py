@@ -5,8 +5,8 @@ import asyncio
 import aiohttp
 from pydantic import SecretStr
 
-from bot.sandbox import sandbox
-from bot.standin import SlackStandIn
+from bot.demo.sandbox import sandbox
+from bot.demo.standin import SlackStandIn
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in

@@ -16,7 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.standin import BOT_ID, BOT_USER_ID, SlackSender, SlackStandIn, render_channel
+from bot.demo.standin import BOT_ID, BOT_USER_ID, SlackSender, SlackStandIn, render_channel
 
 
 class Clock:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.standin import BOT_USER_ID, Channel, ops
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import BOT_USER_ID, Channel, ops
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import as_slack_does, message_in, stamped

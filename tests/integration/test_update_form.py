@@ -2,8 +2,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.sandbox import Sandbox
-from bot.standin import Channel
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Channel
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in, reply_to
@@ -98,7 +98,7 @@ async def test_the_form_of_a_resolved_incident_is_refused(bot: Sandbox, clock: F
     await bot.command("resolve Rolled back", channel=channel.id)
     await message_in(bot, channel.id, "Incident resolved")
     await bot.sender.click("bob", channel.id, ts, "reminder.post_update")
-    assert "This incident is resolved" in await reply_to(bot, "bob", "resolved")
+    assert "already resolved" in await reply_to(bot, "bob", "resolved")
     assert bot.slack.views == {}
 
 
@@ -108,7 +108,7 @@ async def test_snoozing_a_resolved_incident_is_refused(bot: Sandbox, clock: Fake
     await bot.command("resolve Rolled back", channel=channel.id)
     await message_in(bot, channel.id, "Incident resolved")
     await bot.sender.click("bob", channel.id, ts, "reminder.snooze_15")
-    assert "its reminders have stopped" in await reply_to(bot, "bob", "resolved")
+    assert "already resolved" in await reply_to(bot, "bob", "resolved")
 
 
 async def test_a_form_slack_would_not_open_is_explained(bot: Sandbox, clock: FakeClock) -> None:

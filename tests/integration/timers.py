@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from bot import reminders
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Message, SlackStandIn
 from bot.domain.incident import Incident
-from bot.sandbox import Sandbox
-from bot.standin import Message, SlackStandIn
+from bot.services import reminders
 from bot.store import incidents
 from bot.store.db import Pool
 

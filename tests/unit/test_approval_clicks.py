@@ -1,6 +1,6 @@
 from typing import Any
 
-from bot.approvals import Click
+from bot.services.approvals import Click
 from handlers.approvals import parse_click
 
 PAYLOAD: dict[str, Any] = {

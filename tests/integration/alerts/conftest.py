@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sandbox import Sandbox, sandbox
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.alerts.sending import POLICY, SETTINGS

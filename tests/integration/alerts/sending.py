@@ -8,8 +8,8 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.config import Policy
-from bot.sandbox import Sandbox
-from bot.standin import Channel, SlackStandIn
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Channel, SlackStandIn
 
 TOKEN = "alert-token-for-tests"
 SETTINGS: dict[str, Any] = {"alert_webhook_token": SecretStr(TOKEN)}

@@ -2,8 +2,8 @@
 
 import json
 
-from bot.sandbox import Sandbox
-from bot.standin import Message
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Message
 from tests.integration.alerts.sending import alertmanager, am_alert, incident_channel, send
 from tests.integration.helpers import message_in, texts
 

@@ -3,9 +3,9 @@
 import asyncio
 import json
 
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import SlackStandIn
 from bot.domain.alerts import parse_alerts
-from bot.sandbox import Sandbox
-from bot.standin import SlackStandIn
 from bot.store import alert_groups, incidents
 from bot.store.db import Pool
 from tests.conftest import FakeClock

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox
+from bot.demo.sandbox import Sandbox
 from bot.store.db import Pool
 from tests.integration.alerts.sending import TOKEN, incident_channel
 

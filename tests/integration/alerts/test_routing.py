@@ -1,7 +1,7 @@
 """Routes decide: declare at a severity, or offer with a Declare button in the announce channel."""
 
-from bot.sandbox import Sandbox
-from bot.standin import Message, SlackStandIn
+from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Message, SlackStandIn
 from bot.store.db import Pool
 from tests.integration.alerts.sending import (
     alertmanager,

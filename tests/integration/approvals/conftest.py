@@ -10,11 +10,11 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from bot import runbook_targets
 from bot.app import running
 from bot.config import Policy
+from bot.demo import runbook_targets
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.domain.runbook_actions import DEFAULT_ACTIONS
-from bot.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 

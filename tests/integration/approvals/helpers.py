@@ -5,10 +5,10 @@ from contextlib import asynccontextmanager
 
 from bot.app import SERVICES, create_web_app, running
 from bot.config import Policy
+from bot.demo.sandbox import Sandbox, sandbox_settings
+from bot.demo.standin import Channel, Message, SlackSender, SlackStandIn
 from bot.domain.approval import ApprovalStatus
-from bot.sandbox import Sandbox, sandbox_settings
-from bot.services import Services
-from bot.standin import Channel, Message, SlackSender, SlackStandIn
+from bot.services.container import Services
 from bot.store import incidents
 from tests.conftest import FakeClock
 

@@ -1,5 +1,5 @@
+from bot.demo.sandbox import Sandbox
 from bot.domain.approval import ApprovalStatus
-from bot.sandbox import Sandbox
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import Target
 from tests.integration.approvals.helpers import (

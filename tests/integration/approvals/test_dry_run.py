@@ -1,5 +1,5 @@
+from bot.demo.sandbox import Sandbox
 from bot.domain.approval import ApprovalStatus
-from bot.sandbox import Sandbox
 from tests.integration.approvals.conftest import Target
 from tests.integration.approvals.helpers import click, incident_channel, request, stamps, status_of
 

@@ -4,9 +4,9 @@ import asyncpg
 import pytest
 
 from bot.config import Policy
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.domain.approval import ApprovalStatus
 from bot.domain.runbook_actions import DEFAULT_ACTIONS
-from bot.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import DeployApi, Target, policy_with

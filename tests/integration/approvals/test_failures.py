@@ -1,9 +1,9 @@
 from typing import Any
 
-from bot import runbook_targets
+from bot.demo import runbook_targets
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.domain.approval import ApprovalStatus
 from bot.domain.runbook_actions import DEFAULT_ACTIONS
-from bot.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import Target, policy_with

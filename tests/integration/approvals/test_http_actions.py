@@ -1,7 +1,7 @@
 import asyncio
 
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.domain.approval import ApprovalStatus
-from bot.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import DEPLOY_TOKEN, DeployApi, policy_with

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.sandbox import Sandbox, sandbox
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import Target, policy_with

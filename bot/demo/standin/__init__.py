@@ -5,10 +5,10 @@ The demo and the tests run the real bot against it: the bot's ``AsyncWebClient``
 and clicking buttons, and :func:`render_channel` prints what they would see.
 """
 
-from bot.standin.events import DeliveryError, DeliveryResult, SlashResult, sign
-from bot.standin.records import Call, Delivery, Fault, ResponseUrl
-from bot.standin.sender import SlackSender
-from bot.standin.state import (
+from bot.demo.standin.events import DeliveryError, DeliveryResult, SlashResult, sign
+from bot.demo.standin.records import Call, Delivery, Fault, ResponseUrl
+from bot.demo.standin.sender import SlackSender
+from bot.demo.standin.state import (
     BOT_ID,
     BOT_NAME,
     BOT_USER_ID,
@@ -21,8 +21,8 @@ from bot.standin.state import (
     User,
     Workspace,
 )
-from bot.standin.transcript import render_channel, render_ephemerals
-from bot.standin.webapi import SlackStandIn
+from bot.demo.standin.transcript import render_channel, render_ephemerals
+from bot.demo.standin.webapi import SlackStandIn
 
 __all__ = [
     "BOT_ID",

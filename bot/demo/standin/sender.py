@@ -14,9 +14,9 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.standin import ops
-from bot.standin.blocks import find_element
-from bot.standin.events import (
+from bot.demo.standin import ops
+from bot.demo.standin.blocks import find_element
+from bot.demo.standin.events import (
     VERIFICATION_TOKEN,
     DeliveryError,
     DeliveryResult,
@@ -24,10 +24,10 @@ from bot.standin.events import (
     envelope,
     sign,
 )
-from bot.standin.responses import show_command_ack
-from bot.standin.shapes import message_json
-from bot.standin.state import JSON, Channel, Message, User
-from bot.standin.webapi import SlackStandIn
+from bot.demo.standin.responses import show_command_ack
+from bot.demo.standin.shapes import message_json
+from bot.demo.standin.state import JSON, Channel, Message, User
+from bot.demo.standin.webapi import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -10,14 +10,14 @@ import base64
 import re
 from typing import TYPE_CHECKING
 
-from bot.standin import ops
-from bot.standin.methods import Handler, member_channel, registrar, visible_channel
-from bot.standin.params import ApiError, Params
-from bot.standin.shapes import channel_json, message_json
-from bot.standin.state import BOT_USER_ID, JSON, Channel, Message
+from bot.demo.standin import ops
+from bot.demo.standin.methods import Handler, member_channel, registrar, visible_channel
+from bot.demo.standin.params import ApiError, Params
+from bot.demo.standin.shapes import channel_json, message_json
+from bot.demo.standin.state import BOT_USER_ID, JSON, Channel, Message
 
 if TYPE_CHECKING:
-    from bot.standin.webapi import SlackStandIn
+    from bot.demo.standin.webapi import SlackStandIn
 
 CONVERSATION_METHODS: dict[str, Handler] = {}
 method = registrar(CONVERSATION_METHODS)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.standin.shapes import message_json
-from bot.standin.state import (
+from bot.demo.standin.shapes import message_json
+from bot.demo.standin.state import (
     BOT_ID,
     BOT_USER_ID,
     JSON,

@@ -11,13 +11,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.standin import ops
-from bot.standin.params import ApiError, Params
-from bot.standin.shapes import user_json
-from bot.standin.state import BOT_ID, BOT_NAME, BOT_USER_ID, JSON, Channel
+from bot.demo.standin import ops
+from bot.demo.standin.params import ApiError, Params
+from bot.demo.standin.shapes import user_json
+from bot.demo.standin.state import BOT_ID, BOT_NAME, BOT_USER_ID, JSON, Channel
 
 if TYPE_CHECKING:
-    from bot.standin.webapi import SlackStandIn
+    from bot.demo.standin.webapi import SlackStandIn
 
 Handler = Callable[["SlackStandIn", Params], JSON]
 Registrar = Callable[[str], Callable[[Handler], Handler]]

@@ -21,15 +21,15 @@ from typing import Self
 
 from aiohttp import web
 
-from bot.standin.events import EventBus, envelope
-from bot.standin.methods import METHODS
-from bot.standin.methods_chat import CHAT_METHODS
-from bot.standin.methods_conversations import CONVERSATION_METHODS
-from bot.standin.params import ApiError, Params, body_params, multipart_file
-from bot.standin.records import Call, Delivery, Fault, ResponseUrl
-from bot.standin.responses import handle_response_url
-from bot.standin.socket_mode import SocketModeServer
-from bot.standin.state import JSON, Workspace
+from bot.demo.standin.events import EventBus, envelope
+from bot.demo.standin.methods import METHODS
+from bot.demo.standin.methods_chat import CHAT_METHODS
+from bot.demo.standin.methods_conversations import CONVERSATION_METHODS
+from bot.demo.standin.params import ApiError, Params, body_params, multipart_file
+from bot.demo.standin.records import Call, Delivery, Fault, ResponseUrl
+from bot.demo.standin.responses import handle_response_url
+from bot.demo.standin.socket_mode import SocketModeServer
+from bot.demo.standin.state import JSON, Workspace
 
 HANDLERS = {**METHODS, **CONVERSATION_METHODS, **CHAT_METHODS}
 DELIVERY_TIMEOUT = 3.0

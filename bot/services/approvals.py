@@ -16,7 +16,6 @@ import structlog
 
 from bot.actions import Catalog, Entry, Executors, ledger
 from bot.actions.runner import Runner
-from bot.background import Background
 from bot.domain.approval import (
     ApprovalEvent,
     ApprovalRequest,
@@ -31,14 +30,15 @@ from bot.domain.approval import (
 from bot.domain.clock import Clock
 from bot.domain.commands import RequestAction
 from bot.domain.params import bind
-from bot.errors import NotAllowed, NotFound, UsageError
-from bot.incidents import Invocation
+from bot.errors import NotAllowed, NotFound
 from bot.scheduler import Run
+from bot.services.background import Background
+from bot.services.context import Invocation, incident_of_channel
 from bot.slack.approval_cards import ApprovalCards, ListedAction, approvers_of
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.templates import Templates
-from bot.store import approvals, incidents, jobs
+from bot.store import approvals, jobs
 from bot.store.db import Pool
 
 log = structlog.get_logger(__name__)
@@ -131,11 +131,9 @@ class ApprovalService:
         """The request, its `action_requested` stamp and its expiry job, in one transaction."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            incident = await incidents.by_channel(conn, who.channel_id)
-            if incident is None or not incident.is_open:
-                where = "an open incident's channel" if incident else "an incident channel"
-                raise UsageError(f"`/incident {entry.name}` works inside {where}.", entry.usage)
-            structlog.contextvars.bind_contextvars(incident_id=incident.id)
+            incident = await incident_of_channel(
+                conn, who.channel_id, entry.name, usage=entry.usage, open_only=True
+            )
             request = await approvals.insert(
                 conn,
                 incident_id=incident.id,

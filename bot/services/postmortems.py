@@ -8,18 +8,17 @@ from collections.abc import Sequence
 
 from bot.config import Policy
 from bot.domain.clock import Clock
-from bot.domain.commands import Role
+from bot.domain.commands import Role, usage
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
 from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
 from bot.errors import NotAllowed, NotFound
-from bot.incidents import Invocation
-from bot.people import names_of
+from bot.services.context import Invocation, incident_of_channel
+from bot.services.people import names_of
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.store import incidents, postmortems, timeline
 from bot.store.db import Pool
-from bot.timeline import incident_here
 
 TEMPLATE = "postmortem.md.j2"
 _STEPS = {kind: kind.value.removeprefix("action_") for kind in ACTION_KINDS}
@@ -53,7 +52,9 @@ class PostmortemService:
     async def regenerate(self, who: Invocation) -> None:
         """`/incident postmortem`: write it again from the timeline as it is now."""
         async with self.pool.acquire() as conn:
-            incident = await incident_here(conn, who, "postmortem")
+            incident = await incident_of_channel(
+                conn, who.channel_id, "postmortem", usage=usage("postmortem")
+            )
         try:
             await self.publish(incident)
         except SlackError as error:

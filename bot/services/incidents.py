@@ -6,13 +6,10 @@ status machine deciding what is legal), then Slack is told. Handlers call exactl
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import structlog
 
-from bot import reminders
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
@@ -21,6 +18,9 @@ from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.status import Status
 from bot.errors import NotAllowed, UsageError
+from bot.services import reminders
+from bot.services.context import Invocation, Reply, incident_of_channel
+from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
 from bot.slack.gateway import NameTaken, SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
@@ -28,24 +28,9 @@ from bot.store import handled, incidents, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
 
-if TYPE_CHECKING:
-    from bot.postmortem import PostmortemService
-
 log = structlog.get_logger(__name__)
 
-Reply = Callable[[SlackMessage], Awaitable[None]]
-"""Answer the person who ran the command, ephemerally."""
-
 MAX_NAME_ATTEMPTS = 50
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """Who ran a command, where, and the delivery's key for deduplication."""
-
-    user_id: str
-    channel_id: str
-    delivery_key: str
 
 
 class IncidentService:
@@ -56,7 +41,7 @@ class IncidentService:
         policy: Policy,
         composer: Composer,
         clock: Clock,
-        postmortems: "PostmortemService",
+        postmortems: PostmortemService,
     ) -> None:
         self.pool = pool
         self.slack = gateway
@@ -154,19 +139,10 @@ class IncidentService:
             await incidents.set_pinned_ts(conn, incident.id, ts)
         await self.slack.pin(incident.channel_id, ts)
 
-    async def _open_incident(self, conn: Connection, who: Invocation, name: str) -> Incident:
-        found = await incidents.by_channel(conn, who.channel_id, for_update=True)
-        if found is None:
-            raise UsageError(f"`/incident {name}` works inside an incident channel.", usage(name))
-        structlog.contextvars.bind_contextvars(incident_id=found.id)
-        if not found.is_open:
-            raise UsageError("This incident is already resolved.", usage(name))
-        return found
-
     async def post_update(self, command: PostUpdate, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await self._open_incident(conn, who, "update")
+            current = await _open_incident(conn, who, "update")
             target = status_machine.apply(current.status, command.status or current.status)
             incident = await incidents.record_update(conn, current.id, target, now)
             await timeline.append(
@@ -209,7 +185,7 @@ class IncidentService:
     async def regrade(self, command: Regrade, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await self._open_incident(conn, who, "severity")
+            current = await _open_incident(conn, who, "severity")
             if current.severity == command.severity.key:
                 raise UsageError(
                     f"The incident is already {command.severity.label}.", usage("severity")
@@ -248,7 +224,7 @@ class IncidentService:
     async def assign(self, command: Assign, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await self._open_incident(conn, who, "assign")
+            current = await _open_incident(conn, who, "assign")
             previous = current.holder(command.role)
             if previous == command.user_id:
                 raise UsageError(
@@ -289,7 +265,7 @@ class IncidentService:
     async def resolve(self, command: Resolve, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await self._open_incident(conn, who, "resolve")
+            current = await _open_incident(conn, who, "resolve")
             status_machine.apply(current.status, Status.RESOLVED)
             incident = await incidents.resolve(conn, current.id, command.resolution, now)
             await timeline.append(
@@ -330,10 +306,8 @@ class IncidentService:
 
     async def status_card(self, who: Invocation) -> SlackMessage:
         async with self.pool.acquire() as conn:
-            incident = await incidents.by_channel(conn, who.channel_id)
-        if incident is None:
-            raise UsageError(
-                "`/incident status` works inside an incident channel.", usage("status")
+            incident = await incident_of_channel(
+                conn, who.channel_id, "status", usage=usage("status")
             )
         return self.compose.status_card(incident, self.clock())
 
@@ -341,6 +315,13 @@ class IncidentService:
         async with self.pool.acquire() as conn:
             found = await incidents.list_open(conn)
         return self.compose.incident_list(found, self.clock())
+
+
+async def _open_incident(conn: Connection, who: Invocation, name: str) -> Incident:
+    """The open incident of the channel `who` typed in, locked for this transaction."""
+    return await incident_of_channel(
+        conn, who.channel_id, name, usage=usage(name), open_only=True, lock=True
+    )
 
 
 async def _run_all(steps: Mapping[str, Awaitable[object]]) -> list[str]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.standin.records import Delivery
-from bot.standin.state import BOT_USER_ID, JSON, Workspace
+from bot.demo.standin.records import Delivery
+from bot.demo.standin.state import BOT_USER_ID, JSON, Workspace
 
 VERIFICATION_TOKEN = "standin-verification-token"  # noqa: S105 - fixed fake value
 WRONG_SECRET = "not-the-signing-secret"  # noqa: S105 - signs bad requests on purpose

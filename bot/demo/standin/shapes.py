@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from bot.standin.state import (
+from bot.demo.standin.state import (
     APP_ID,
     BOT_ID,
     BOT_NAME,

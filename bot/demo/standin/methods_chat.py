@@ -11,15 +11,15 @@ import copy
 import secrets
 from typing import TYPE_CHECKING
 
-from bot.standin import ops
-from bot.standin.blocks import validate_message, with_block_ids
-from bot.standin.methods import Handler, member_channel, registrar, visible_channel
-from bot.standin.params import ApiError, Params
-from bot.standin.shapes import message_json, permalink
-from bot.standin.state import BOT_USER_ID, JSON, PERMALINK_BASE, Ephemeral, File, Message
+from bot.demo.standin import ops
+from bot.demo.standin.blocks import validate_message, with_block_ids
+from bot.demo.standin.methods import Handler, member_channel, registrar, visible_channel
+from bot.demo.standin.params import ApiError, Params
+from bot.demo.standin.shapes import message_json, permalink
+from bot.demo.standin.state import BOT_USER_ID, JSON, PERMALINK_BASE, Ephemeral, File, Message
 
 if TYPE_CHECKING:
-    from bot.standin.webapi import SlackStandIn
+    from bot.demo.standin.webapi import SlackStandIn
 
 CHAT_METHODS: dict[str, Handler] = {}
 method = registrar(CHAT_METHODS)

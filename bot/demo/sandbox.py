@@ -13,9 +13,9 @@ from pydantic import SecretStr
 
 from bot.app import SERVICES, create_web_app, running
 from bot.config import Policy, Settings
+from bot.demo.standin import Channel, SlackSender, SlackStandIn, SlashResult
 from bot.domain.clock import Clock, system_clock
-from bot.services import Services
-from bot.standin import Channel, SlackSender, SlackStandIn, SlashResult
+from bot.services.container import Services
 
 PEOPLE = ("alice", "bob", "carol", "dave")
 

@@ -11,8 +11,8 @@ import copy
 import secrets
 from collections.abc import Iterator
 
-from bot.standin.params import ApiError
-from bot.standin.state import JSON
+from bot.demo.standin.params import ApiError
+from bot.demo.standin.state import JSON
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000

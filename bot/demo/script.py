@@ -10,13 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import runbook_targets
 from bot.config import Policy, Settings
+from bot.demo import runbook_targets
+from bot.demo.sandbox import Sandbox, sandbox
+from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.domain.durations import format_duration
 from bot.domain.severity import DEFAULT_SEVERITIES
 from bot.logging import configure
-from bot.sandbox import Sandbox, sandbox
-from bot.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.store import incidents
 from bot.store.db import embedded_database_url
 

@@ -2,19 +2,19 @@
 
 from dataclasses import dataclass
 
-from bot.alerts import AlertService
-from bot.approvals import ApprovalService
-from bot.background import Background
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock
-from bot.incidents import IncidentService
 from bot.metrics import Metrics
-from bot.postmortem import PostmortemService
 from bot.scheduler import Scheduler
+from bot.services.alerts import AlertService
+from bot.services.approvals import ApprovalService
+from bot.services.background import Background
+from bot.services.incidents import IncidentService
+from bot.services.postmortems import PostmortemService
+from bot.services.timeline import TimelineService
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
-from bot.store.db import Pool
-from bot.timeline import TimelineService
+from bot.store.db import Pool, is_reachable
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,7 @@ class Services:
     background: Background
     scheduler: Scheduler
     approvals: ApprovalService
+
+    async def database_reachable(self) -> bool:
+        """Whether this replica can reach PostgreSQL (`/readyz`)."""
+        return await is_reachable(self.pool)

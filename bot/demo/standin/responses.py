@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.standin import ops
-from bot.standin.blocks import validate_message, with_block_ids
-from bot.standin.params import ApiError
-from bot.standin.state import BOT_USER_ID, JSON, Ephemeral
+from bot.demo.standin import ops
+from bot.demo.standin.blocks import validate_message, with_block_ids
+from bot.demo.standin.params import ApiError
+from bot.demo.standin.state import BOT_USER_ID, JSON, Ephemeral
 
 if TYPE_CHECKING:
-    from bot.standin.webapi import SlackStandIn
+    from bot.demo.standin.webapi import SlackStandIn
 
 MAX_USES = 5
 LIFETIME = 30 * 60.0

@@ -3,16 +3,21 @@
 `receive` runs before the webhook is answered: every alert is stored, and its group's row
 (locked) decides whether it declares, attaches, waits for a declaration under way, or is
 offered with a Declare button. The Slack work comes after, from `follow_ups`: declarations,
-offers and digests (`bot.alert_digests`).
+offers and digests.
+
+Alerts attached to an open incident are posted as digests (`AlertDigests`): thread replies under
+its first message, one poster per incident at a time (a lease in PostgreSQL, taken over if it
+lapses), paced to Slack's message rate per channel, so a storm becomes a few replies.
 """
 
+import uuid
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import structlog
 
-from bot.alert_digests import AlertDigests
 from bot.config import Policy
 from bot.domain.alert_routes import (
     DECLARING_LEASE,
@@ -28,10 +33,12 @@ from bot.domain.commands import Declare
 from bot.domain.incident import Incident
 from bot.domain.severity import SeverityLevel
 from bot.errors import NotAllowed, NotFound
-from bot.incidents import IncidentService, Invocation, Reply
+from bot.services.context import Invocation, Reply
+from bot.services.incidents import IncidentService
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.gateway import SlackError, SlackGateway
-from bot.store import alert_groups, alerts, incidents, timeline
+from bot.slack.pace import ChannelPace
+from bot.store import alert_groups, alert_posting, alerts, incidents, timeline
 from bot.store.alert_groups import Group
 from bot.store.alerts import StoredAlert
 from bot.store.db import Connection, Pool
@@ -226,3 +233,91 @@ class AlertService:
             async with self.pool.acquire() as conn:
                 await alert_groups.withdraw_offer(conn, key)
             raise
+
+
+DIGEST_BATCH = 500
+"""At most this many alerts in one digest (it lists 20 and counts the rest)."""
+POSTING_LEASE = timedelta(minutes=5)
+"""How long a poster may hold an incident's digests before another replica takes over; it is
+renewed before every digest, so only a poster stuck this long on one message loses it."""
+
+
+class AlertDigests:
+    def __init__(
+        self, pool: Pool, gateway: SlackGateway, messages: AlertMessages, clock: Clock
+    ) -> None:
+        self.pool = pool
+        self.slack = gateway
+        self.messages = messages
+        self.clock = clock
+        self.pace = ChannelPace()
+        """Digests into one incident: a burst, then one a second (this replica's share)."""
+
+    async def flush(self, incident_id: int) -> None:
+        """Post the incident's un-posted alerts as digests, unless another poster is at it.
+
+        After letting go, look again: an alert stored while the lease was being released would
+        otherwise wait for the next alert to be posted.
+        """
+        holder = uuid.uuid4().hex
+        while await self._hold(incident_id, holder):
+            try:
+                while await self._has_unposted(incident_id):
+                    await self.pace.wait(incident_id)  # what arrives meanwhile joins this digest
+                    if not await self._post_digest(incident_id, holder):
+                        break
+            finally:
+                async with self.pool.acquire() as conn:
+                    await alert_posting.release(conn, incident_id, holder)
+            if not await self._has_unposted(incident_id):
+                return
+
+    async def _has_unposted(self, incident_id: int) -> bool:
+        async with self.pool.acquire() as conn:
+            return await alerts.has_unposted(conn, incident_id)
+
+    async def _hold(self, incident_id: int, holder: str) -> bool:
+        async with self.pool.acquire() as conn:
+            return await alert_posting.take(
+                conn, incident_id, holder, now=self.clock(), lease=POSTING_LEASE
+            )
+
+    async def _post_digest(self, incident_id: int, holder: str) -> bool:
+        """Post one digest of un-posted alerts; False when none are left (or the lease is lost).
+
+        At least once: a replica dying between the post and marking it leaves the alerts to be
+        posted again by the next poster, never lost.
+        """
+        if not await self._hold(incident_id, holder):
+            return False
+        async with self.pool.acquire() as conn:
+            batch = await alerts.unposted(conn, incident_id, DIGEST_BATCH)
+            if not batch:
+                return False
+            incident = await incidents.by_id(conn, incident_id)
+            thread = await incidents.pinned_ts(conn, incident_id)
+            firing = await alerts.still_firing(conn, incident_id)
+        if incident is None:  # alerts reference incidents, which are never deleted
+            raise LookupError(f"incident {incident_id} vanished")
+        shown = [s.alert for s in batch]
+        ts = await self.slack.post(
+            incident.channel_id, self.messages.digest(shown, still_firing=firing), thread_ts=thread
+        )
+        ids = [s.id for s in batch]
+        resolved = sum(1 for a in shown if not a.is_firing)
+        now = self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            await alerts.mark_posted(conn, ids, now)
+            await timeline.append(
+                conn,
+                incident_id,
+                Entry(
+                    now,
+                    "alert_attached",
+                    None,
+                    f"{len(ids)} alert(s) attached ({len(ids) - resolved} firing, {resolved} resolved)",
+                    slack_ts=ts,
+                    data={"alert_ids": ids, "firing": len(ids) - resolved, "resolved": resolved},
+                ),
+            )
+        return True

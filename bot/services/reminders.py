@@ -24,13 +24,13 @@ from bot.domain.clock import Clock
 from bot.domain.durations import format_duration
 from bot.domain.escalation import applies, deadline, escalation_plan
 from bot.domain.incident import Incident
-from bot.errors import UsageError
 from bot.scheduler import JobHandler, Run
+from bot.services.context import find_incident, incident_of_channel
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.reminder_messages import ReminderMessages
-from bot.store import handled, incidents, jobs, timeline
+from bot.store import handled, jobs, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
 
@@ -231,9 +231,9 @@ class Reminders:
         """Push the next reminder `minutes` out; a posted update still re-arms it as usual."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            incident = await _lock_open(conn, channel_id)
-            if incident is None:
-                raise UsageError("This incident is resolved: its reminders have stopped.")
+            incident = await incident_of_channel(
+                conn, channel_id, "update", open_only=True, lock=True
+            )
             until = snooze_until(minutes, now, reminder_due(incident, self.policy.severities, now))
             await jobs.cancel(conn, incident_id=incident.id, kinds=(REMINDER,))
             await _schedule_reminder(conn, incident, self.policy, now, until)
@@ -255,15 +255,13 @@ class Reminders:
     async def update_form(self, channel_id: str) -> View:
         """The "Post update" modal for the incident in `channel_id`."""
         async with self.pool.acquire() as conn:
-            incident = await incidents.by_channel(conn, channel_id)
-        if incident is None or not incident.is_open:
-            raise UsageError("This incident is resolved: there is nothing left to update.")
+            incident = await incident_of_channel(conn, channel_id, "update", open_only=True)
         return self.messages.update_form(incident)
 
 
 async def _lock_open(conn: Connection, channel_id: str) -> Incident | None:
     """The incident, locked against concurrent changes for this transaction; None if resolved."""
-    incident = await incidents.by_channel(conn, channel_id, for_update=True)
+    incident = await find_incident(conn, channel_id, lock=True)
     return incident if incident is not None and incident.is_open else None
 
 

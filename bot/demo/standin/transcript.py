@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 
-from bot.standin.state import JSON, SYSTEM_SUBTYPES, Channel, Ephemeral, Message, Workspace
+from bot.demo.standin.state import JSON, SYSTEM_SUBTYPES, Channel, Ephemeral, Message, Workspace
 
 _ENTITY = re.compile(r"<([^<>]*)>")
 _DIVIDER = "─" * 24

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.standin.state import JSON
+from bot.demo.standin.state import JSON
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The application layer: one module per feature, each use case one transaction."""
