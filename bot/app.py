@@ -27,11 +27,14 @@ from bot.actions import Catalog
 from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock, system_clock
 from bot.metrics import Metrics
+from bot.outbox import Dispatcher
+from bot.outbox import run_in_background as run_dispatcher
 from bot.scheduler import Scheduler, run_in_background
 from bot.services.alerts import AlertService
 from bot.services.approvals import EXPIRY_JOB, ApprovalService
 from bot.services.background import Background
 from bot.services.container import Services
+from bot.services.declarations import DeclarationService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
@@ -97,6 +100,26 @@ async def open_services(
     )
     gateway = SlackGateway(client, session)
     composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
+    metrics = Metrics()
+    dispatcher = Dispatcher(
+        pool,
+        SlackGateway(
+            build_client(
+                settings.slack_bot_token.get_secret_value(),
+                settings.slack_api_url,
+                max_retries=0,
+                session=session,
+            ),
+            session,
+        ),
+        composer,
+        clock,
+        metrics,
+        give_up_after=policy.give_up_after,
+        announce_channel=policy.announce_channel,
+    )
+    declarations = DeclarationService(pool, policy, composer, clock)
+    dispatcher.register_all(declarations.follow_ups())
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
     background = Background()
     scheduler = Scheduler(
@@ -105,7 +128,7 @@ async def open_services(
     catalog = Catalog(policy, resolve_environment(policy, environ))
     approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, background)
     scheduler.register(EXPIRY_JOB, approvals.expire)
-    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems)
+    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems, declarations)
     return Services(
         settings=settings,
         policy=policy,
@@ -116,7 +139,8 @@ async def open_services(
         timeline=TimelineService(pool, gateway, composer, clock),
         postmortems=postmortems,
         alerts=AlertService(pool, incidents, gateway, AlertMessages(composer), policy, clock),
-        metrics=Metrics(),
+        metrics=metrics,
+        dispatcher=dispatcher,
         clock=clock,
         background=background,
         scheduler=scheduler,
@@ -145,8 +169,11 @@ def create_web_app(
         app[BOLT] = build_bolt_app(services)
         await services.approvals.recover()
         scheduler = run_in_background(services.scheduler) if run_scheduler else None
+        dispatcher = run_dispatcher(services.dispatcher)
         log.info("bot_ready", slack_api_url=settings.slack_api_url)
         yield
+        dispatcher.cancel()
+        await asyncio.gather(dispatcher, return_exceptions=True)
         if scheduler is not None:
             scheduler.cancel()
             await asyncio.gather(scheduler, return_exceptions=True)

@@ -189,6 +189,9 @@ class Policy(_Strict):
         default_factory=lambda: {k: Action.model_validate(v) for k, v in DEFAULT_ACTIONS.items()}
     )
     alerts: Alerts = Alerts()
+    give_up_after: Duration = timedelta(hours=24)
+    """How long an effect (a post, a channel, a call to another system) is retried through an
+    outage before it is given up and reported."""
 
     @model_validator(mode="after")
     def _actions_fit(self) -> Self:

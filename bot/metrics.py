@@ -1,6 +1,6 @@
 """Prometheus metrics, in a registry per application so several apps can share a process."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 class Metrics:
@@ -22,6 +22,23 @@ class Metrics:
             "incident_bot_command_work_seconds",
             "Time spent on a command's work after its ack",
             ["subcommand"],
+            registry=self.registry,
+        )
+
+        self.deliveries = Counter(
+            "incident_bot_deliveries_total",
+            "Outbox deliveries, by method and outcome (delivered, retried, given_up)",
+            ["method", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_waiting = Gauge(
+            "incident_bot_outbox_waiting",
+            "Effects recorded and not yet delivered (all replicas)",
+            registry=self.registry,
+        )
+        self.outbox_oldest_seconds = Gauge(
+            "incident_bot_outbox_oldest_waiting_seconds",
+            "Age of the oldest effect not yet delivered",
             registry=self.registry,
         )
 

@@ -132,6 +132,7 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id=str(body["user_id"]),
             channel_id=str(body["channel_id"]),
             delivery_key=f"command:{body.get('trigger_id')}",
+            response_url=str(body["response_url"]),
         )
         name = name_of(command)
         structlog.contextvars.bind_contextvars(

@@ -12,6 +12,7 @@ from bot.domain.status import Status
 class Incident:
     id: int
     channel_id: str
+    """Empty while the channel is reserved and Slack has not made it yet."""
     channel_name: str
     title: str
     severity: str

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock
 from bot.metrics import Metrics
+from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
 from bot.services.alerts import AlertService
 from bot.services.approvals import ApprovalService
@@ -29,6 +30,7 @@ class Services:
     postmortems: PostmortemService
     alerts: AlertService
     metrics: Metrics
+    dispatcher: Dispatcher
     clock: Clock
     background: Background
     scheduler: Scheduler

@@ -28,6 +28,13 @@ class Invocation:
     user_id: str
     channel_id: str
     delivery_key: str
+    response_url: str | None = None
+    """Where to answer them later (5 uses within 30 minutes), when there is one."""
+
+    @property
+    def notify(self) -> dict[str, str] | None:
+        """Whom an outbox effect tells when Slack is slow or refuses (see `bot.outbox`)."""
+        return {"response_url": self.response_url} if self.response_url else None
 
 
 async def find_incident(

@@ -12,12 +12,13 @@ from bot.domain.commands import Role, usage
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
 from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.services.context import Invocation, incident_of_channel
 from bot.services.people import names_of
+from bot.slack import effects
 from bot.slack.composer import Composer
-from bot.slack.gateway import SlackError, SlackGateway
-from bot.store import incidents, postmortems, timeline
+from bot.slack.gateway import SlackGateway
+from bot.store import incidents, outbox, postmortems, timeline
 from bot.store.db import Pool
 
 TEMPLATE = "postmortem.md.j2"
@@ -34,20 +35,25 @@ class PostmortemService:
         self.compose = composer
         self.clock = clock
 
-    async def publish(self, incident: Incident) -> None:
+    async def publish(self, incident: Incident, notify: dict[str, str] | None = None) -> None:
         """Write the post-mortem from the timeline, store it, and share it into the channel."""
         async with self.pool.acquire() as conn:
             entries = await timeline.entries(conn, incident.id)
         markdown = await self.write(incident, entries)
-        async with self.pool.acquire() as conn:
-            await postmortems.insert(conn, incident.id, markdown, self.clock())
-        await self.slack.share_file(
-            incident.channel_id,
-            f"postmortem-{incident.channel_name}.md",
-            markdown,
-            title=f"Post-mortem: {incident.title}",
-            initial_comment=self.compose.postmortem_shared(incident, len(entries)),
-        )
+        now = self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            await postmortems.insert(conn, incident.id, markdown, now)
+            share = effects.share_file(
+                incident.channel_id,
+                filename=f"postmortem-{incident.channel_name}.md",
+                content=markdown,
+                title=f"Post-mortem: {incident.title}",
+                initial_comment=self.compose.postmortem_shared(incident, len(entries)),
+                about="share the post-mortem",
+                incident_id=incident.id,
+                notify={**notify, "what": "post-mortem"} if notify else None,
+            )
+            await outbox.record(conn, share, now=now)
 
     async def regenerate(self, who: Invocation) -> None:
         """`/incident postmortem`: write it again from the timeline as it is now."""
@@ -55,12 +61,7 @@ class PostmortemService:
             incident = await incident_of_channel(
                 conn, who.channel_id, "postmortem", usage=usage("postmortem")
             )
-        try:
-            await self.publish(incident)
-        except SlackError as error:
-            raise NotAllowed(
-                f"The post-mortem was written and stored, but Slack refused to share it ({error.error})."
-            ) from None
+        await self.publish(incident, who.notify)
 
     async def document(self, reference: str) -> str:
         """The newest stored post-mortem of an incident named by its channel, else a fresh one."""

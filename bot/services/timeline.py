@@ -22,12 +22,12 @@ from bot.domain.clock import Clock
 from bot.domain.commands import AddNote, ShowTimeline, usage
 from bot.domain.slack_events import ChannelEvent
 from bot.domain.timeline import Entry, Kind
-from bot.errors import NotAllowed
 from bot.services.context import Invocation, incident_of_channel
+from bot.slack import effects
 from bot.slack.composer import Composer
-from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
-from bot.store import timeline
+from bot.store import outbox, timeline
 from bot.store.db import Pool
 from bot.store.timeline import Stamped
 
@@ -57,13 +57,15 @@ class TimelineService:
             await timeline.append(
                 conn, incident.id, Entry(now, Kind.NOTE, who.user_id, command.text, data=data)
             )
-        message = self.compose.note(text=command.text, tag=command.tag, author=who.user_id)
-        try:
-            await self.slack.post(incident.channel_id, message)
-        except SlackError as error:
-            raise NotAllowed(
-                f"The note was recorded, but Slack refused to post it ({error.error})."
-            ) from None
+            message = self.compose.note(text=command.text, tag=command.tag, author=who.user_id)
+            post = effects.post(
+                incident.channel_id,
+                message,
+                about="post the note",
+                incident_id=incident.id,
+                notify={**who.notify, "what": "note"} if who.notify else None,
+            )
+            await outbox.record(conn, post, now=now)
 
     async def recent(self, command: ShowTimeline, who: Invocation) -> SlackMessage:
         """The last entries, for the person who asked."""

@@ -198,6 +198,18 @@ class Composer:
             is_draft=incident.is_open,
         )
 
+    def delivery_slow(self, what: str) -> SlackMessage:
+        """To the person whose request waits for Slack: it is saved, not lost."""
+        return self._compose("delivery_slow.mrkdwn.j2", what=what)
+
+    def delivery_failed(
+        self, *, about: str, error: str, incident: Incident | None, since: datetime
+    ) -> SlackMessage:
+        """An effect given up (refused for good, or older than `give_up_after`)."""
+        return self._compose(
+            "delivery_failed.mrkdwn.j2", about=about, error=error, incident=incident, since=since
+        )
+
 
 def _link(workspace_url: str | None, channel_id: str, entry: Entry) -> str | None:
     if workspace_url is None or entry.kind not in ABOUT_A_MESSAGE or entry.slack_ts is None:

@@ -26,14 +26,42 @@ from bot.slack.messages import MAX_TOPIC, SlackMessage, truncate
 
 log = structlog.get_logger(__name__)
 
+MARK_EVENT = "incident_bot_effect"
+"""The metadata event type of the bot's posts; its payload names the outbox effect."""
+RECENT = 200
+"""Messages looked through to find one the bot may already have posted."""
+
+
+TRANSIENT_ERRORS = frozenset(
+    {
+        "unreachable",
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "server_error",
+    }
+)
+"""Slack's answers that say "not now" rather than "no": the same call may succeed later."""
+
 
 class SlackError(Exception):
-    """Slack answered `ok: false`; `error` is Slack's own code (`channel_not_found`, …)."""
+    """Slack answered `ok: false`; `error` is Slack's own code (`channel_not_found`, …).
 
-    def __init__(self, method: str, error: str) -> None:
+    `retry_after` is the pause a 429 asked for; `is_transient` tells a refusal that may pass
+    (Slack unreachable, rate limited, failing) from one that will not (`channel_not_found`).
+    """
+
+    def __init__(self, method: str, error: str, *, retry_after: float | None = None) -> None:
         super().__init__(f"{method}: {error}")
         self.method = method
         self.error = error
+        self.retry_after = retry_after
+
+    @property
+    def is_transient(self) -> bool:
+        return self.error in TRANSIENT_ERRORS
 
 
 class NameTaken(SlackError):
@@ -43,8 +71,15 @@ class NameTaken(SlackError):
 def build_client(
     token: str, base_url: str, *, max_retries: int, session: aiohttp.ClientSession
 ) -> AsyncWebClient:
-    """slack_sdk's client on one shared HTTP session (without it, each call opens a new one)."""
+    """slack_sdk's client on one shared HTTP session (without it, each call opens a new one).
+
+    `max_retries=0` gives a client that retries nothing itself: the outbox's dispatcher, which
+    retries with its own backoff and must not hold a delivery slot through Slack's outage.
+    """
     client = AsyncWebClient(token=token, base_url=base_url, timeout=30, session=session)
+    if max_retries == 0:
+        client.retry_handlers.clear()
+        return client
     client.retry_handlers.extend(
         [
             AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
@@ -57,11 +92,29 @@ def build_client(
     return client
 
 
+def _refusal(error: SlackApiError) -> tuple[str, float | None]:
+    """Slack's error code and Retry-After; a 5xx with no JSON body is a `server_error`."""
+    response = error.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", None) or 200
+    headers = getattr(response, "headers", None) or {}
+    retry_after = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        code = str(response.get("error") or "") if hasattr(response, "get") else ""
+    except (TypeError, ValueError):
+        code = ""
+    if not code:
+        code = "server_error" if int(status) >= 500 else "unknown_error"
+    if int(status) == 429:
+        code = "ratelimited"
+    return code, float(retry_after) if retry_after else None
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient, session: aiohttp.ClientSession) -> None:
         self.client = client
         self._session = session
         self._workspace_url: str | None = None
+        self._bot_user_id: str | None = None
 
     async def close(self) -> None:
         await self._session.close()
@@ -102,17 +155,17 @@ class SlackGateway:
         """
         try:
             response = await call
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except (aiohttp.ClientError, TimeoutError, SlackRequestError) as error:
             log.warning("slack_unreachable", method=method, error=type(error).__name__)
             raise SlackError(method, "unreachable") from error
         except SlackApiError as error:
-            code = str(error.response.get("error", "unknown_error"))
+            code, retry_after = _refusal(error)
             if code == done_already:
                 return {}
             log.warning("slack_call_failed", method=method, error=code)
             if code == "name_taken":
                 raise NameTaken(method, code) from None
-            raise SlackError(method, code) from None
+            raise SlackError(method, code, retry_after=retry_after) from None
         return response.data if isinstance(response.data, dict) else {}
 
     async def create_channel(self, name: str, *, is_private: bool = False) -> str:
@@ -139,8 +192,15 @@ class SlackGateway:
         )
 
     async def post(
-        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+        self,
+        channel: str,
+        message: SlackMessage,
+        *,
+        thread_ts: str | None = None,
+        mark: int | None = None,
     ) -> str:
+        """Post a message; `mark` (an outbox effect's id) goes into its metadata, so a post
+        whose outcome was lost in a crash can be found again (`find_marked`)."""
         data = await self._call(
             "chat.postMessage",
             self.client.chat_postMessage(
@@ -148,9 +208,88 @@ class SlackGateway:
                 text=message.text,
                 blocks=message.block_dicts(),
                 thread_ts=thread_ts,
+                metadata={"event_type": MARK_EVENT, "event_payload": {"effect": mark}}
+                if mark is not None
+                else None,
             ),
         )
         return str(data["ts"])
+
+    async def find_marked(
+        self, channel: str, mark: int, *, thread_ts: str | None = None
+    ) -> str | None:
+        """The ts of the bot's recent message marked with `mark` (see `post`), if Slack has it."""
+        if thread_ts:
+            call = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, limit=RECENT, include_all_metadata=True
+            )
+        else:
+            call = self.client.conversations_history(
+                channel=channel, limit=RECENT, include_all_metadata=True
+            )
+        data = await self._call("conversations.history", call)
+        for message in data.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == MARK_EVENT and payload.get("effect") == mark:
+                return str(message["ts"])
+        return None
+
+    async def find_shared_file(self, channel: str, title: str, since: float) -> str | None:
+        """The id of a file titled `title` shared into `channel` since `since` (epoch seconds):
+        an upload whose outcome was lost in a crash is not shared twice."""
+        data = await self._call(
+            "conversations.history",
+            self.client.conversations_history(channel=channel, limit=RECENT, oldest=str(since)),
+        )
+        for message in data.get("messages", []):
+            for shared in message.get("files") or []:
+                if shared.get("title") == title:
+                    return str(shared["id"])
+        return None
+
+    async def find_channel(self, name: str) -> dict[str, Any] | None:
+        """A channel (public or private, archived or not) by its name, following the pages."""
+        cursor: str | None = None
+        while True:
+            data = await self._call(
+                "conversations.list",
+                self.client.conversations_list(
+                    types="public_channel,private_channel", limit=1000, cursor=cursor
+                ),
+            )
+            for channel in data.get("channels", []):
+                if channel.get("name") == name:
+                    return dict(channel)
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return None
+
+    async def bot_user_id(self) -> str:
+        """The bot's own user id, from one auth.test per process."""
+        if self._bot_user_id is None:
+            data = await self._call("auth.test", self.client.auth_test())
+            self._bot_user_id = str(data.get("user_id") or "")
+        return self._bot_user_id
+
+    async def send_response(
+        self, response_url: str, message: SlackMessage, *, private: bool = False
+    ) -> None:
+        """Answer through a `response_url`, raising SlackError when it does not arrive.
+
+        `private` leaves the clicked message as it is (`replace_original: false`)."""
+        webhook = AsyncWebhookClient(response_url, session=self._session, timeout=10)
+        extra: dict[str, Any] = (
+            {"response_type": "ephemeral", "replace_original": False} if private else {}
+        )
+        try:
+            response = await webhook.send(text=message.text, blocks=message.block_dicts(), **extra)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SlackError("response_url", "unreachable") from error
+        if response.status_code >= 500:
+            raise SlackError("response_url", "server_error")
+        if response.status_code != 200:
+            raise SlackError("response_url", str(response.body or response.status_code)[:100])
 
     async def post_ephemeral(self, channel: str, user: str, message: SlackMessage) -> None:
         await self._call(

@@ -20,6 +20,7 @@ def _incident(row: asyncpg.Record | None) -> Incident:
         raise LookupError("incident row vanished")
     values = dict(row)
     values["status"] = Status(values["status"])
+    values["channel_id"] = values["channel_id"] or ""  # reserved: Slack has not made it yet
     return Incident(**values)
 
 
@@ -37,7 +38,7 @@ async def next_sequence(conn: Connection, day: date) -> int:
 async def insert(
     conn: Connection,
     *,
-    channel_id: str,
+    channel_id: str | None,
     channel_name: str,
     title: str,
     severity: str,
@@ -121,6 +122,23 @@ async def resolve(conn: Connection, incident_id: int, resolution: str, at: datet
         at,
     )
     return _incident(row)
+
+
+async def set_channel(conn: Connection, incident_id: int, channel_id: str) -> Incident:
+    """Slack made the reserved channel: the incident is reachable by its id from now on."""
+    row = await conn.fetchrow(
+        f"UPDATE incidents SET channel_id = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+        incident_id,
+        channel_id,
+    )
+    return _incident(row)
+
+
+async def rename(conn: Connection, incident_id: int, channel_name: str) -> None:
+    """The reserved name was taken in Slack (a channel made by hand): reserve another."""
+    await conn.execute(
+        "UPDATE incidents SET channel_name = $2 WHERE id = $1", incident_id, channel_name
+    )
 
 
 async def set_pinned_ts(conn: Connection, incident_id: int, ts: str) -> None:

@@ -79,8 +79,9 @@ async def test_a_refused_upload_still_stores_the_document_and_says_so(
     bot.slack.inject("files.getUploadURLExternal", "file_uploads_disabled")
     await bot.command("resolve fixed", channel=channel.id)
 
-    reply = await reply_to(bot, "alice", "refused")
-    assert "share the post-mortem (file_uploads_disabled)" in reply
+    reply = await reply_to(bot, "alice", "Could not share the post-mortem")
+    assert "`file_uploads_disabled`" in reply
+    assert "Could not share the post-mortem" in bot.slack.messages(channel.id)[-1].text
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM postmortems") == 1
         assert await conn.fetchval("SELECT status FROM incidents") == "resolved"

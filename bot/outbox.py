@@ -1,0 +1,268 @@
+"""The dispatcher: delivers recorded effects, on any replica, through outages of any length.
+
+Each replica claims due effects (`bot.store.outbox.claim`: the oldest waiting effect of each
+lane, `SKIP LOCKED`, under a lease) and makes their calls. Then, in one transaction:
+- delivered: the effect is marked done and its follow-up runs (`FollowUp.done`: the created
+  channel's first message is recorded, a post's pin, a card's ts is kept);
+- Slack is unreachable, failing or rate limited: the effect waits out an exponential backoff
+  (or Slack's Retry-After) and is tried again, for as long as the policy's `give_up_after`;
+  the person who asked is told once that Slack is not answering and their request is saved;
+- refused for good, or too old: the effect is given up and the failure is announced (in the
+  incident channel, or the announce channel) once Slack answers again — never dropped silently.
+
+When a delivery succeeds after failures, every effect waiting out a backoff is brought forward:
+Slack's return is seen within one delivery, not one backoff, later. Recording an effect wakes
+every replica's dispatcher when the transaction commits (NOTIFY). Time comes from the injected
+clock: tests move it and call `run_due()` or `wake()`.
+"""
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+import structlog
+
+from bot.domain.clock import Clock
+from bot.domain.effects import Effect
+from bot.metrics import Metrics
+from bot.slack import effects
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackError, SlackGateway
+from bot.store import incidents, outbox
+from bot.store.db import Connection, Pool
+
+log = structlog.get_logger(__name__)
+
+REPORT = "outbox.report"
+"""The follow-up of a failure report: a report that cannot be delivered is only logged."""
+CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What happens, in the transaction that settles an effect, when it was delivered and
+    (optionally) when it was refused for good; `refused` returns True if it handled the refusal
+    (e.g. reserved another channel name), so no failure is reported."""
+
+    done: Callable[[Connection, Effect, effects.Result], Awaitable[None]]
+    refused: Callable[[Connection, Effect, SlackError], Awaitable[bool]] | None = None
+
+
+def backoff(attempts: int, retry_after: float | None) -> float:
+    """Seconds before the next attempt: 0.5 s doubling to 10 s, jittered; at least Retry-After."""
+    base = min(0.5 * 2 ** max(attempts - 1, 0), 10.0)
+    pause = base * random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not security
+    return float(max(pause, retry_after or 0.0))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        pool: Pool,
+        slack: SlackGateway,
+        compose: Composer,
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        give_up_after: timedelta,
+        announce_channel: str,
+        lease: timedelta = timedelta(seconds=60),
+        concurrency: int = 16,
+        max_sleep: float = 30.0,
+    ) -> None:
+        self.pool = pool
+        self.slack = slack
+        self.compose = compose
+        self.clock = clock
+        self.metrics = metrics
+        self.give_up_after = give_up_after
+        self.announce_channel = announce_channel
+        self.lease = lease
+        self.concurrency = concurrency
+        self.max_sleep = max_sleep
+        self.follow_ups: dict[str, FollowUp] = {REPORT: FollowUp(_nothing, _log_only)}
+        self._wake = asyncio.Event()
+        self._failing = False
+        self.sleeping = asyncio.Event()
+        """Set while the loop waits for the next due effect or a wake-up (tests wait on it)."""
+
+    def register(self, name: str, follow_up: FollowUp) -> None:
+        self.follow_ups[name] = follow_up
+
+    def register_all(self, follow_ups: Mapping[str, FollowUp]) -> None:
+        self.follow_ups.update(follow_ups)
+
+    def wake(self) -> None:
+        """Look for due effects now (tests, after moving the clock past a backoff)."""
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Claim and deliver every effect due now, lane head after lane head; how many."""
+        total = 0
+        while True:
+            async with self.pool.acquire() as conn:
+                claimed = await outbox.claim(
+                    conn, now=self.clock(), lease=self.lease, limit=self.concurrency
+                )
+            if not claimed:
+                return total
+            await asyncio.gather(*(self._deliver(effect) for effect in claimed))
+            total += len(claimed)
+
+    async def _deliver(self, effect: Effect) -> None:
+        structlog.contextvars.bind_contextvars(effect=effect.id, incident_id=effect.incident_id)
+        try:
+            result = await effects.deliver(self.slack, effect)
+        except SlackError as error:
+            await self._failed(effect, error)
+        else:
+            await self._delivered(effect, result)
+        finally:
+            structlog.contextvars.unbind_contextvars("effect", "incident_id")
+
+    async def _delivered(self, effect: Effect, result: effects.Result) -> None:
+        now = self.clock()
+        follow_up = self.follow_ups.get(effect.then_do or "")
+        async with self.pool.acquire() as conn, conn.transaction():
+            if await outbox.finish(conn, effect.id, now=now, result=result) and follow_up:
+                await follow_up.done(conn, effect, result)
+            if self._failing:
+                self._failing = False
+                await outbox.bring_forward(conn, now=now)
+        self.metrics.deliveries.labels(effect.method, "delivered").inc()
+        if effect.attempts > 1:
+            log.info("effect_delivered_late", method=effect.method, attempts=effect.attempts)
+
+    async def _failed(self, effect: Effect, error: SlackError) -> None:
+        now = self.clock()
+        if error.is_transient:
+            self._failing = True
+        if error.is_transient and now - effect.created_at < self.give_up_after:
+            pause = backoff(effect.attempts, error.retry_after)
+            async with self.pool.acquire() as conn, conn.transaction():
+                await outbox.retry(
+                    conn, effect.id, due_at=now + timedelta(seconds=pause), error=error.error
+                )
+                if effect.attempts == 1 and effect.notify:
+                    await self._tell_slow(conn, effect, now)
+            self.metrics.deliveries.labels(effect.method, "retried").inc()
+            log.warning("effect_retried", method=effect.method, error=error.error, pause=pause)
+            return
+        await self._give_up(effect, error, now)
+
+    async def _give_up(self, effect: Effect, error: SlackError, now: datetime) -> None:
+        follow_up = self.follow_ups.get(effect.then_do or "")
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await outbox.give_up(conn, effect.id, now=now, error=error.error):
+                return
+            handled = bool(
+                follow_up and follow_up.refused and await follow_up.refused(conn, effect, error)
+            )
+            if not handled:
+                await self._report(conn, effect, error, now)
+        self.metrics.deliveries.labels(effect.method, "given_up").inc()
+        log.error("effect_given_up", method=effect.method, error=error.error, about=effect.about)
+
+    async def _tell_slow(self, conn: Connection, effect: Effect, now: datetime) -> None:
+        notify = effect.notify or {}
+        url = notify.get("response_url")
+        if not url:
+            return
+        message = self.compose.delivery_slow(str(notify.get("what") or "request"))
+        await outbox.record(
+            conn,
+            effects.respond(url, message, about="tell the person Slack is slow").with_key(
+                f"slow:{url}"
+            ),
+            now=now,
+        )
+
+    async def _report(
+        self, conn: Connection, effect: Effect, error: SlackError, now: datetime
+    ) -> None:
+        """Announce an effect given up: in its incident's channel, else the announce channel,
+        and to the person who asked for it."""
+        incident = await incidents.by_id(conn, effect.incident_id) if effect.incident_id else None
+        channel = self.announce_channel
+        if (
+            incident
+            and incident.channel_id
+            and not (
+                effect.args.get("channel") == incident.channel_id and error.error in CHANNEL_GONE
+            )
+        ):
+            channel = incident.channel_id
+        message = self.compose.delivery_failed(
+            about=effect.about, error=error.error, incident=incident, since=effect.created_at
+        )
+        report = effects.post(
+            channel, message, about="report an undelivered effect", then_do=REPORT
+        )
+        await outbox.record(conn, report.with_key(f"report:{effect.id}"), now=now)
+        url = (effect.notify or {}).get("response_url")
+        if url:
+            await outbox.record(
+                conn, effects.respond(url, message, about="tell the person it failed"), now=now
+            )
+
+    async def run_forever(self) -> None:
+        """Deliver due effects, then sleep until the next is due or a NOTIFY says one was added."""
+        async with self.pool.acquire() as listener:
+            await listener.add_listener(outbox.WAKE_CHANNEL, self._notified)
+            try:
+                while True:
+                    await self.run_due()
+                    await self._refresh_gauges()
+                    await self._sleep_until_next()
+            finally:
+                await listener.remove_listener(outbox.WAKE_CHANNEL, self._notified)
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _refresh_gauges(self) -> None:
+        async with self.pool.acquire() as conn:
+            waiting = await outbox.waiting(conn)
+        self.metrics.outbox_waiting.set(waiting.count)
+        age = (self.clock() - waiting.oldest).total_seconds() if waiting.oldest else 0.0
+        self.metrics.outbox_oldest_seconds.set(max(age, 0.0))
+
+    async def _sleep_until_next(self) -> None:
+        # Clear before looking: a NOTIFY that lands while next_due runs must still wake us.
+        self._wake.clear()
+        async with self.pool.acquire() as conn:
+            due = await outbox.next_due(conn)
+        pause = self.max_sleep if due is None else (due - self.clock()).total_seconds()
+        if pause <= 0:
+            return
+        self.sleeping.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=min(pause, self.max_sleep))
+        self.sleeping.clear()
+
+
+async def _nothing(_conn: Connection, _effect: Effect, _result: effects.Result) -> None:
+    return None
+
+
+async def _log_only(_conn: Connection, effect: Effect, error: SlackError) -> bool:
+    log.error("failure_report_undeliverable", error=error.error, about=effect.about)
+    return True
+
+
+def run_in_background(dispatcher: Dispatcher) -> "asyncio.Task[None]":
+    """Start the dispatcher loop; a crash is logged and the loop restarted after a pause."""
+
+    async def supervise() -> None:
+        while True:
+            try:
+                await dispatcher.run_forever()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.exception("dispatcher_crashed")
+                await asyncio.sleep(1)
+
+    return asyncio.create_task(supervise(), name="outbox-dispatcher")

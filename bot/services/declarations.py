@@ -1,0 +1,199 @@
+"""Declaring an incident: reserve it and its channel name, then let the outbox make it real.
+
+One transaction reserves the incident (its row, its `#incident-YYYYMMDD-NNN` name, the
+`declared` stamp, its reminders) and records one effect: create the channel. Nothing else can
+happen before Slack has made the channel, so the rest is recorded when it has, in the
+transaction that marks the creation done (`channel_created`): the first message (then its pin),
+the topic, the declarer's invitation, the announcement and the declarer's answer. A crash at any
+point leaves either the reservation with its creation still to deliver, or the channel with its
+set-up still to deliver; a creation whose outcome was lost finds the channel again by its name.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from bot.config import Policy
+from bot.domain.clock import Clock
+from bot.domain.commands import Declare
+from bot.domain.effects import Effect
+from bot.domain.incident import Incident
+from bot.domain.naming import channel_name
+from bot.outbox import FollowUp
+from bot.services import reminders
+from bot.services.context import Invocation
+from bot.slack import effects
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackError
+from bot.slack.messages import SlackMessage
+from bot.store import incidents, outbox, timeline
+from bot.store.db import Connection, Pool
+from bot.store.timeline import Entry
+
+log = structlog.get_logger(__name__)
+
+MAX_NAME_ATTEMPTS = 50
+CHANNEL_CREATED = "declaration.channel_created"
+INITIAL_POSTED = "declaration.initial_posted"
+
+
+class DeclarationService:
+    def __init__(
+        self,
+        pool: Pool,
+        policy: Policy,
+        composer: Composer,
+        clock: Clock,
+    ) -> None:
+        self.pool = pool
+        self.policy = policy
+        self.compose = composer
+        self.clock = clock
+
+    def follow_ups(self) -> dict[str, FollowUp]:
+        return {
+            CHANNEL_CREATED: FollowUp(self.channel_created, self.name_taken),
+            INITIAL_POSTED: FollowUp(self.initial_posted),
+        }
+
+    async def declare(
+        self,
+        command: Declare,
+        who: Invocation | None,
+        *,
+        initial: Callable[[Incident], SlackMessage] | None = None,
+    ) -> Incident:
+        """Reserve the incident and its channel name, and record the channel's creation.
+
+        With no `who` an alert declares: nobody is commander yet, invited or answered.
+        `initial` composes a different first message (an alert's details, buttons).
+        """
+        now = self.clock()
+        user = who.user_id if who else None
+        async with self.pool.acquire() as conn, conn.transaction():
+            incident = await incidents.insert(
+                conn,
+                channel_id=None,
+                channel_name=await self._next_name(conn, now),
+                title=command.title,
+                severity=command.severity.key,
+                declared_by=user,
+                declared_at=now,
+                commander=user,
+            )
+            await timeline.append(
+                conn,
+                incident.id,
+                Entry(
+                    now,
+                    "declared",
+                    user,
+                    f"Declared {command.severity.label}: {command.title}",
+                    data={"severity": command.severity.key, "channel": incident.channel_name},
+                ),
+            )
+            await reminders.arm(conn, incident, self.policy, now)
+            first = initial(incident) if initial else self.compose.initial(incident)
+            await self._record_creation(conn, incident, first, who.notify if who else None, now)
+        structlog.contextvars.bind_contextvars(incident_id=incident.id)
+        log.info("incident_declared", channel=incident.channel_name, severity=incident.severity)
+        return incident
+
+    async def _next_name(self, conn: Connection, now: datetime) -> str:
+        day = now.astimezone(self.policy.tz).date()
+        return channel_name(
+            self.policy.channel_prefix, day, await incidents.next_sequence(conn, day)
+        )
+
+    async def _record_creation(
+        self,
+        conn: Connection,
+        incident: Incident,
+        first: SlackMessage,
+        notify: dict[str, Any] | None,
+        now: datetime,
+        attempt: int = 1,
+    ) -> None:
+        creation = effects.create_channel(
+            incident.channel_name,
+            incident_id=incident.id,
+            first=first,
+            attempt=attempt,
+            then_do=CHANNEL_CREATED,
+            notify={**(notify or {}), "what": "declaration"},
+        )
+        await outbox.record(conn, creation, now=now)
+
+    async def channel_created(
+        self, conn: Connection, effect: Effect, result: effects.Result
+    ) -> None:
+        """Slack made the channel: record everything that goes into it and about it."""
+        now = self.clock()
+        assert effect.incident_id is not None  # noqa: S101 - creations are recorded with one
+        incident = await incidents.set_channel(conn, effect.incident_id, str(result["channel"]))
+        channel, about = incident.channel_id, f"#{incident.channel_name}"
+        for new in (
+            effects.post(
+                channel,
+                effects.as_message(effect.args["first"]),
+                about=f"post the first message in {about}",
+                incident_id=incident.id,
+                then_do=INITIAL_POSTED,
+            ),
+            effects.set_topic(channel, self.compose.topic(incident), incident_id=incident.id),
+            effects.invite(
+                channel,
+                [incident.declared_by] if incident.declared_by else [],
+                about="invite you",
+                incident_id=incident.id,
+            ),
+            effects.post(
+                self.policy.announce_channel,
+                self.compose.announce_declared(incident),
+                about=f"announce {about} in #{self.policy.announce_channel}",
+                incident_id=incident.id,
+            ),
+        ):
+            await outbox.record(conn, new, now=now)
+        url = (effect.notify or {}).get("response_url")
+        if url and incident.declared_by:
+            reply = self.compose.declared_reply(incident)
+            await outbox.record(
+                conn, effects.respond(url, reply, about="answer the declarer"), now=now
+            )
+
+    async def initial_posted(
+        self, conn: Connection, effect: Effect, result: effects.Result
+    ) -> None:
+        """The first message is in the channel: keep its ts (alert digests thread under it) and
+        pin it."""
+        assert effect.incident_id is not None  # noqa: S101 - recorded with one
+        ts, channel = str(result["ts"]), str(result["channel"])
+        await incidents.set_pinned_ts(conn, effect.incident_id, ts)
+        await outbox.record(
+            conn,
+            effects.pin(channel, ts, about="pin the first message", incident_id=effect.incident_id),
+            now=self.clock(),
+        )
+
+    async def name_taken(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+        """A channel of the reserved name exists and the bot did not make it: reserve the next
+        name and create that instead (up to MAX_NAME_ATTEMPTS names)."""
+        attempt = int(effect.args.get("attempt", 1))
+        if (
+            error.error != "name_taken"
+            or effect.incident_id is None
+            or attempt >= MAX_NAME_ATTEMPTS
+        ):
+            return False
+        now = self.clock()
+        name = await self._next_name(conn, now)
+        log.info("channel_name_taken", channel=effect.args["name"], next=name)
+        await incidents.rename(conn, effect.incident_id, name)
+        incident = await incidents.by_id(conn, effect.incident_id)
+        assert incident is not None  # noqa: S101 - incidents are never deleted
+        first = effects.as_message(effect.args["first"])
+        await self._record_creation(conn, incident, first, effect.notify, now, attempt + 1)
+        return True

@@ -1,0 +1,155 @@
+"""The `outbox` table: effects recorded with the state change that causes them, then delivered.
+
+A lane is delivered in order: only its oldest waiting effect can be claimed, so a channel's
+messages keep their order and an effect recorded after another in the same lane waits for it.
+Claims take `FOR UPDATE SKIP LOCKED` under a lease; a replica that dies mid-delivery lets the
+lease lapse and another takes the effect over, knowing its outcome is unknown (`attempts > 1`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from bot.domain.effects import Effect, NewEffect
+from bot.store.db import Connection
+
+WAKE_CHANNEL = "incident_bot_outbox"
+"""NOTIFY channel: recording an effect wakes every replica's dispatcher (on commit)."""
+
+_COLUMNS = "id, lane, incident_id, method, args, about, then_do, notify, attempts, created_at"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How much is waiting to be delivered, and since when."""
+
+    count: int
+    oldest: datetime | None
+
+
+def _effect(row: asyncpg.Record) -> Effect:
+    return Effect(**dict(row))
+
+
+async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int | None:
+    """Record `effect`, due now, and wake the dispatchers on commit; its id, or None if an
+    effect with its coalesce key is already waiting."""
+    effect_id: int | None = await conn.fetchval(
+        """WITH added AS (
+               INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
+                                   notify, due_at, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+               ON CONFLICT (coalesce_key) WHERE state IN ('pending', 'running')
+                   AND coalesce_key IS NOT NULL
+               DO NOTHING RETURNING id)
+           SELECT id FROM added, pg_notify($10, '')""",
+        effect.lane,
+        effect.incident_id,
+        effect.method,
+        effect.args,
+        effect.about,
+        effect.then_do,
+        effect.coalesce_key,
+        effect.notify,
+        now,
+        WAKE_CHANNEL,
+    )
+    return effect_id
+
+
+async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Effect]:
+    """Take up to `limit` due effects, each the oldest waiting one of its lane."""
+    rows = await conn.fetch(
+        f"""UPDATE outbox SET state = 'running', attempts = attempts + 1,
+                              leased_until = $1::timestamptz + $2::interval
+            WHERE id IN (
+                SELECT o.id FROM outbox o
+                WHERE o.due_at <= $1
+                  AND (o.state = 'pending' OR (o.state = 'running' AND o.leased_until < $1))
+                  AND NOT EXISTS (
+                      SELECT 1 FROM outbox earlier
+                      WHERE earlier.lane = o.lane AND earlier.id < o.id
+                        AND earlier.state IN ('pending', 'running'))
+                ORDER BY o.id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING {_COLUMNS}""",
+        now,
+        lease,
+        limit,
+    )
+    return sorted((_effect(r) for r in rows), key=lambda effect: effect.id)
+
+
+async def finish(
+    conn: Connection, effect_id: int, *, now: datetime, result: dict[str, Any]
+) -> bool:
+    """Mark a delivered effect done; False if this replica no longer held it."""
+    status: str = await conn.execute(
+        """UPDATE outbox SET state = 'done', done_at = $2, result = $3, leased_until = NULL,
+                             last_error = NULL
+           WHERE id = $1 AND state = 'running'""",
+        effect_id,
+        now,
+        result,
+    )
+    return status.endswith(" 1")
+
+
+async def retry(conn: Connection, effect_id: int, *, due_at: datetime, error: str) -> None:
+    await conn.execute(
+        """UPDATE outbox SET state = 'pending', due_at = $2, last_error = $3, leased_until = NULL
+           WHERE id = $1 AND state = 'running'""",
+        effect_id,
+        due_at,
+        error,
+    )
+
+
+async def give_up(conn: Connection, effect_id: int, *, now: datetime, error: str) -> bool:
+    status: str = await conn.execute(
+        """UPDATE outbox SET state = 'failed', done_at = $2, last_error = $3, leased_until = NULL
+           WHERE id = $1 AND state = 'running'""",
+        effect_id,
+        now,
+        error,
+    )
+    return status.endswith(" 1")
+
+
+async def bring_forward(conn: Connection, *, now: datetime) -> int:
+    """Make every effect waiting out a backoff due now (the other side answers again)."""
+    status: str = await conn.execute(
+        "UPDATE outbox SET due_at = $1 WHERE state = 'pending' AND attempts > 0 AND due_at > $1",
+        now,
+    )
+    return int(status.split()[-1])
+
+
+async def next_due(conn: Connection) -> datetime | None:
+    """The earliest time an effect becomes claimable (a due time or a lease's end)."""
+    due: datetime | None = await conn.fetchval(
+        """SELECT least((SELECT min(due_at) FROM outbox WHERE state = 'pending'),
+                        (SELECT min(leased_until) FROM outbox WHERE state = 'running'))"""
+    )
+    return due
+
+
+async def waiting(conn: Connection, *, incident_id: int | None = None) -> Waiting:
+    """Effects not yet delivered: all of them, or one incident's."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS count, min(created_at) AS oldest FROM outbox
+           WHERE state IN ('pending', 'running') AND ($1::bigint IS NULL OR incident_id = $1)""",
+        incident_id,
+    )
+    return Waiting(count=int(row["count"]) if row else 0, oldest=row["oldest"] if row else None)
+
+
+async def result_of(conn: Connection, effect_id: int) -> dict[str, Any] | None:
+    """A delivered effect's result (a posted message's ts, a created channel's id)."""
+    result: dict[str, Any] | None = await conn.fetchval(
+        "SELECT result FROM outbox WHERE id = $1 AND state = 'done'", effect_id
+    )
+    return result
