@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -356,3 +358,85 @@ async def test_render_channel_reads_like_slack(slack: SlackStandIn, client: Asyn
     assert "[ Ack ]" in text
     assert "    ↳ " in text
     assert "incident-bot: @channel <update>" in text
+
+
+async def test_outage_answers_503_to_everything_until_the_clock_passes() -> None:
+    clock = Clock()
+    async with SlackStandIn(monotonic=clock) as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        slack.add_user("alice")
+        ops = slack.add_channel("ops", members=[BOT_USER_ID, "alice"])
+        upload = await client.files_getUploadURLExternal(filename="t.md", length=2)
+        webhook = AsyncWebhookClient(slack.new_response_url("ops", "alice"))
+        slack.outage(20)
+        wrong_token = AsyncWebClient(token="xoxb-wrong", base_url=slack.api_url)
+        for call in (
+            client.chat_postMessage(channel=ops.id, text="during"),
+            client.conversations_history(channel=ops.id),
+            client.conversations_create(name="inc-1"),
+            wrong_token.auth_test(),
+        ):
+            with pytest.raises(SlackApiError) as caught:
+                await call
+            assert caught.value.response.status_code == 503
+            assert caught.value.response.data == {"ok": False, "error": "service_unavailable"}
+        assert (await webhook.send(text="reply")).status_code == 503
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(upload["upload_url"], data=b"hi") as uploaded,
+        ):
+            assert uploaded.status == 503
+        clock.t += 19.9
+        with pytest.raises(SlackApiError, match="service_unavailable"):
+            await client.chat_postMessage(channel=ops.id, text="still down")
+        assert (slack.messages("ops"), slack.ephemerals(), slack.channel("inc-1")) == ([], [], None)
+
+        clock.t += 0.1
+        assert not slack.is_down
+        await client.chat_postMessage(channel=ops.id, text="after")
+        assert (await webhook.send(text="reply")).status_code == 200
+        assert [m.text for m in slack.messages("ops")] == ["after"]
+        assert [e.text for e in slack.ephemerals(user="alice")] == ["reply"]
+    assert [(c.method, c.status) for c in slack.calls] == [
+        ("files.getUploadURLExternal", 200),
+        ("chat.postMessage", 503),
+        ("conversations.history", 503),
+        ("conversations.create", 503),
+        ("auth.test", 503),
+        ("response_url", 503),
+        ("upload_url", 503),
+        ("chat.postMessage", 503),
+        ("chat.postMessage", 200),
+    ]
+
+
+async def test_refused_outage_resets_connections_then_recovers() -> None:
+    clock = Clock()
+    async with SlackStandIn(monotonic=clock) as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        ops = slack.add_channel("ops", members=[BOT_USER_ID])
+        await client.auth_test()
+        slack.outage(5, mode="refused")
+        with pytest.raises(aiohttp.ClientOSError) as caught:
+            await client.chat_postMessage(channel=ops.id, text="during")
+        assert caught.value.errno == errno.ECONNRESET
+        clock.t += 4.9
+        with pytest.raises(aiohttp.ClientOSError):
+            await client.chat_postMessage(channel=ops.id, text="still down")
+        assert slack.messages("ops") == []
+        clock.t += 0.1
+        await client.chat_postMessage(channel=ops.id, text="after")
+
+        slack.outage(None, mode="refused")
+        clock.t += 3600
+        with pytest.raises(aiohttp.ClientOSError):
+            await client.auth_test()
+        slack.end_outage()
+        assert (await client.auth_test())["ok"]
+    assert [m.text for m in slack.messages("ops")] == ["after"]
+    refused = [(c.method, c.status, c.error) for c in slack.calls if c.error == "refused"]
+    assert (
+        refused
+        == [("chat.postMessage", None, "refused")] * 4 + [("auth.test", None, "refused")] * 2
+    ), "slack_sdk retries a reset connection once by default"
+    assert len(slack.calls) == len(refused) + 3
