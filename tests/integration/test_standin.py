@@ -14,6 +14,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -440,3 +441,61 @@ async def test_refused_outage_resets_connections_then_recovers() -> None:
         == [("chat.postMessage", None, "refused")] * 4 + [("auth.test", None, "refused")] * 2
     ), "slack_sdk retries a reset connection once by default"
     assert len(slack.calls) == len(refused) + 3
+
+
+async def test_message_metadata_round_trips_through_history(
+    slack: SlackStandIn, client: AsyncWebClient
+) -> None:
+    ops = slack.add_channel("ops", members=[BOT_USER_ID])
+    marks: list[dict[str, Any]] = [
+        {"event_type": "incident_bot_effect", "event_payload": {"effect_id": n}} for n in (1, 2)
+    ]
+    first = await client.chat_postMessage(
+        channel=ops.id,
+        text="one",
+        metadata=Metadata(event_type="incident_bot_effect", event_payload={"effect_id": 1}),
+    )
+    second = await client.api_call(
+        "chat.postMessage",
+        data={"channel": ops.id, "text": "two", "metadata": json.dumps(marks[1])},
+    )
+    await client.chat_postMessage(channel=ops.id, text="unmarked")
+    assert first["message"]["metadata"] == marks[0]
+
+    plain = await client.conversations_history(channel=ops.id)
+    assert [m.get("metadata") for m in plain["messages"]] == [None, None, None]
+    seen: list[tuple[str, Any]] = []
+    cursor = None
+    while True:
+        page = await client.conversations_history(
+            channel=ops.id, include_all_metadata=True, limit=2, cursor=cursor
+        )
+        seen += [(m["text"], m.get("metadata")) for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [("unmarked", None), ("two", marks[1]), ("one", marks[0])]
+    since_first = await client.conversations_history(
+        channel=ops.id, include_all_metadata=True, oldest=first["ts"]
+    )
+    assert [m["text"] for m in since_first["messages"]] == ["unmarked", "two"]
+
+    remark = {"event_type": "incident_bot_effect", "event_payload": {"effect_id": 3}}
+    await client.chat_update(channel=ops.id, ts=first["ts"], text="one, edited", metadata=remark)
+    edited = await client.conversations_history(
+        channel=ops.id, include_all_metadata=True, latest=second["ts"]
+    )
+    assert [(m["text"], m["metadata"]) for m in edited["messages"]] == [("one, edited", remark)]
+
+    for metadata, error in [
+        ("{not json", "invalid_metadata_format"),
+        ("[1]", "invalid_metadata_format"),
+        (json.dumps({"event_type": "x"}), "invalid_metadata_schema"),
+        (json.dumps({"event_type": "", "event_payload": {}}), "invalid_metadata_schema"),
+    ]:
+        with pytest.raises(SlackApiError) as caught:
+            await client.api_call(
+                "chat.postMessage", data={"channel": ops.id, "text": "t", "metadata": metadata}
+            )
+        assert caught.value.response["error"] == error
+    assert len(slack.messages("ops")) == 3

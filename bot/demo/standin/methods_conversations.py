@@ -1,7 +1,8 @@
 """Web API methods on conversations: create, invite, join, info, topic, history, members.
 
 Pagination cursors are opaque base64 strings like Slack's; history pages newest first and
-replies oldest first (parent first), as Slack returns them.
+replies oldest first (parent first), as Slack returns them. Message metadata is returned only
+when asked for with ``include_all_metadata``, as Slack does.
 """
 
 from __future__ import annotations
@@ -48,12 +49,13 @@ def _cursor_ts(p: Params) -> str | None:
         raise ApiError("invalid_cursor") from None
 
 
-def _page(slack: SlackStandIn, messages: list[Message], limit: int) -> JSON:
+def _page(slack: SlackStandIn, messages: list[Message], limit: int, p: Params) -> JSON:
     page = messages[:limit]
     more = len(messages) > limit
+    metadata = p.flag("include_all_metadata")
     return {
         "ok": True,
-        "messages": [message_json(slack, m) for m in page],
+        "messages": [message_json(slack, m, with_metadata=metadata) for m in page],
         "has_more": more,
         "response_metadata": {"next_cursor": _cursor(messages[limit].ts) if more else ""},
     }
@@ -182,7 +184,7 @@ def conversations_history(slack: SlackStandIn, p: Params) -> JSON:
         and (oldest < ts_key(m.ts) < latest or (inclusive and ts_key(m.ts) in (oldest, latest)))
         and (upto is None or ts_key(m.ts) <= ts_key(upto))
     ]
-    body = _page(slack, found, _limit(p, 100))
+    body = _page(slack, found, _limit(p, 100), p)
     body.update(pin_count=len(channel.pins), channel_actions_count=0, channel_actions_ts=None)
     return body
 
@@ -197,7 +199,7 @@ def conversations_replies(slack: SlackStandIn, p: Params) -> JSON:
     thread = [parent, *slack.replies(channel.id, parent.ts)]
     if start is not None:
         thread = [m for m in thread if ts_key(m.ts) >= ts_key(start)]
-    return _page(slack, thread, _limit(p, 1000))
+    return _page(slack, thread, _limit(p, 1000), p)
 
 
 @method("conversations.members")
