@@ -499,3 +499,43 @@ async def test_message_metadata_round_trips_through_history(
             )
         assert caught.value.response["error"] == error
     assert len(slack.messages("ops")) == 3
+
+
+async def test_conversations_list_finds_a_created_channel_by_its_name(
+    slack: SlackStandIn, client: AsyncWebClient
+) -> None:
+    slack.add_channel("general")
+    slack.add_channel("secret", is_private=True)
+    slack.add_channel("old", archived=True)
+    mine = slack.add_channel("mine", is_private=True, members=[BOT_USER_ID])
+    created = (await client.conversations_create(name="inc-20261124-1"))["channel"]
+    with pytest.raises(SlackApiError, match="name_taken"):
+        await client.conversations_create(name="inc-20261124-1")
+
+    async def names(**kwargs: Any) -> list[str]:
+        found: list[str] = []
+        cursor = None
+        while True:
+            page = await client.conversations_list(limit=1, cursor=cursor, **kwargs)
+            found += [c["name"] for c in page["channels"]]
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                return found
+
+    assert await names() == ["general", "old", "inc-20261124-1"]
+    both = await names(types="public_channel,private_channel", exclude_archived=True)
+    assert both == ["general", "mine", "inc-20261124-1"]
+    listed = await client.conversations_list(types="public_channel,private_channel")
+    by_name = {c["name"]: c for c in listed["channels"]}
+    assert by_name["inc-20261124-1"]["id"] == created["id"]
+    assert (by_name["mine"]["is_private"], by_name["mine"]["num_members"]) == (True, 1)
+    assert mine.id == by_name["mine"]["id"]
+    refused: list[tuple[dict[str, Any], str]] = [
+        ({"types": "channels"}, "invalid_types"),
+        ({"limit": 1001}, "invalid_limit"),
+        ({"cursor": "bm90IG91cnM="}, "invalid_cursor"),
+    ]
+    for kwargs, error in refused:
+        with pytest.raises(SlackApiError) as caught:
+            await client.conversations_list(**kwargs)
+        assert caught.value.response["error"] == error
