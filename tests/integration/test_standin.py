@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -356,3 +359,183 @@ async def test_render_channel_reads_like_slack(slack: SlackStandIn, client: Asyn
     assert "[ Ack ]" in text
     assert "    ↳ " in text
     assert "incident-bot: @channel <update>" in text
+
+
+async def test_outage_answers_503_to_everything_until_the_clock_passes() -> None:
+    clock = Clock()
+    async with SlackStandIn(monotonic=clock) as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        slack.add_user("alice")
+        ops = slack.add_channel("ops", members=[BOT_USER_ID, "alice"])
+        upload = await client.files_getUploadURLExternal(filename="t.md", length=2)
+        webhook = AsyncWebhookClient(slack.new_response_url("ops", "alice"))
+        slack.outage(20)
+        wrong_token = AsyncWebClient(token="xoxb-wrong", base_url=slack.api_url)
+        for call in (
+            client.chat_postMessage(channel=ops.id, text="during"),
+            client.conversations_history(channel=ops.id),
+            client.conversations_create(name="inc-1"),
+            wrong_token.auth_test(),
+        ):
+            with pytest.raises(SlackApiError) as caught:
+                await call
+            assert caught.value.response.status_code == 503
+            assert caught.value.response.data == {"ok": False, "error": "service_unavailable"}
+        assert (await webhook.send(text="reply")).status_code == 503
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(upload["upload_url"], data=b"hi") as uploaded,
+        ):
+            assert uploaded.status == 503
+        clock.t += 19.9
+        with pytest.raises(SlackApiError, match="service_unavailable"):
+            await client.chat_postMessage(channel=ops.id, text="still down")
+        assert (slack.messages("ops"), slack.ephemerals(), slack.channel("inc-1")) == ([], [], None)
+
+        clock.t += 0.1
+        assert not slack.is_down
+        await client.chat_postMessage(channel=ops.id, text="after")
+        assert (await webhook.send(text="reply")).status_code == 200
+        assert [m.text for m in slack.messages("ops")] == ["after"]
+        assert [e.text for e in slack.ephemerals(user="alice")] == ["reply"]
+    assert [(c.method, c.status) for c in slack.calls] == [
+        ("files.getUploadURLExternal", 200),
+        ("chat.postMessage", 503),
+        ("conversations.history", 503),
+        ("conversations.create", 503),
+        ("auth.test", 503),
+        ("response_url", 503),
+        ("upload_url", 503),
+        ("chat.postMessage", 503),
+        ("chat.postMessage", 200),
+    ]
+
+
+async def test_refused_outage_resets_connections_then_recovers() -> None:
+    clock = Clock()
+    async with SlackStandIn(monotonic=clock) as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        ops = slack.add_channel("ops", members=[BOT_USER_ID])
+        await client.auth_test()
+        slack.outage(5, mode="refused")
+        with pytest.raises(aiohttp.ClientOSError) as caught:
+            await client.chat_postMessage(channel=ops.id, text="during")
+        assert caught.value.errno == errno.ECONNRESET
+        clock.t += 4.9
+        with pytest.raises(aiohttp.ClientOSError):
+            await client.chat_postMessage(channel=ops.id, text="still down")
+        assert slack.messages("ops") == []
+        clock.t += 0.1
+        await client.chat_postMessage(channel=ops.id, text="after")
+
+        slack.outage(None, mode="refused")
+        clock.t += 3600
+        with pytest.raises(aiohttp.ClientOSError):
+            await client.auth_test()
+        slack.end_outage()
+        assert (await client.auth_test())["ok"]
+    assert [m.text for m in slack.messages("ops")] == ["after"]
+    refused = [(c.method, c.status, c.error) for c in slack.calls if c.error == "refused"]
+    assert (
+        refused
+        == [("chat.postMessage", None, "refused")] * 4 + [("auth.test", None, "refused")] * 2
+    ), "slack_sdk retries a reset connection once by default"
+    assert len(slack.calls) == len(refused) + 3
+
+
+async def test_message_metadata_round_trips_through_history(
+    slack: SlackStandIn, client: AsyncWebClient
+) -> None:
+    ops = slack.add_channel("ops", members=[BOT_USER_ID])
+    marks: list[dict[str, Any]] = [
+        {"event_type": "incident_bot_effect", "event_payload": {"effect_id": n}} for n in (1, 2)
+    ]
+    first = await client.chat_postMessage(
+        channel=ops.id,
+        text="one",
+        metadata=Metadata(event_type="incident_bot_effect", event_payload={"effect_id": 1}),
+    )
+    second = await client.api_call(
+        "chat.postMessage",
+        data={"channel": ops.id, "text": "two", "metadata": json.dumps(marks[1])},
+    )
+    await client.chat_postMessage(channel=ops.id, text="unmarked")
+    assert first["message"]["metadata"] == marks[0]
+
+    plain = await client.conversations_history(channel=ops.id)
+    assert [m.get("metadata") for m in plain["messages"]] == [None, None, None]
+    seen: list[tuple[str, Any]] = []
+    cursor = None
+    while True:
+        page = await client.conversations_history(
+            channel=ops.id, include_all_metadata=True, limit=2, cursor=cursor
+        )
+        seen += [(m["text"], m.get("metadata")) for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [("unmarked", None), ("two", marks[1]), ("one", marks[0])]
+    since_first = await client.conversations_history(
+        channel=ops.id, include_all_metadata=True, oldest=first["ts"]
+    )
+    assert [m["text"] for m in since_first["messages"]] == ["unmarked", "two"]
+
+    remark = {"event_type": "incident_bot_effect", "event_payload": {"effect_id": 3}}
+    await client.chat_update(channel=ops.id, ts=first["ts"], text="one, edited", metadata=remark)
+    edited = await client.conversations_history(
+        channel=ops.id, include_all_metadata=True, latest=second["ts"]
+    )
+    assert [(m["text"], m["metadata"]) for m in edited["messages"]] == [("one, edited", remark)]
+
+    for metadata, error in [
+        ("{not json", "invalid_metadata_format"),
+        ("[1]", "invalid_metadata_format"),
+        (json.dumps({"event_type": "x"}), "invalid_metadata_schema"),
+        (json.dumps({"event_type": "", "event_payload": {}}), "invalid_metadata_schema"),
+    ]:
+        with pytest.raises(SlackApiError) as caught:
+            await client.api_call(
+                "chat.postMessage", data={"channel": ops.id, "text": "t", "metadata": metadata}
+            )
+        assert caught.value.response["error"] == error
+    assert len(slack.messages("ops")) == 3
+
+
+async def test_conversations_list_finds_a_created_channel_by_its_name(
+    slack: SlackStandIn, client: AsyncWebClient
+) -> None:
+    slack.add_channel("general")
+    slack.add_channel("secret", is_private=True)
+    slack.add_channel("old", archived=True)
+    mine = slack.add_channel("mine", is_private=True, members=[BOT_USER_ID])
+    created = (await client.conversations_create(name="inc-20261124-1"))["channel"]
+    with pytest.raises(SlackApiError, match="name_taken"):
+        await client.conversations_create(name="inc-20261124-1")
+
+    async def names(**kwargs: Any) -> list[str]:
+        found: list[str] = []
+        cursor = None
+        while True:
+            page = await client.conversations_list(limit=1, cursor=cursor, **kwargs)
+            found += [c["name"] for c in page["channels"]]
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                return found
+
+    assert await names() == ["general", "old", "inc-20261124-1"]
+    both = await names(types="public_channel,private_channel", exclude_archived=True)
+    assert both == ["general", "mine", "inc-20261124-1"]
+    listed = await client.conversations_list(types="public_channel,private_channel")
+    by_name = {c["name"]: c for c in listed["channels"]}
+    assert by_name["inc-20261124-1"]["id"] == created["id"]
+    assert (by_name["mine"]["is_private"], by_name["mine"]["num_members"]) == (True, 1)
+    assert mine.id == by_name["mine"]["id"]
+    refused: list[tuple[dict[str, Any], str]] = [
+        ({"types": "channels"}, "invalid_types"),
+        ({"limit": 1001}, "invalid_limit"),
+        ({"cursor": "bm90IG91cnM="}, "invalid_cursor"),
+    ]
+    for kwargs, error in refused:
+        with pytest.raises(SlackApiError) as caught:
+            await client.conversations_list(**kwargs)
+        assert caught.value.response["error"] == error

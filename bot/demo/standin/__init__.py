@@ -6,7 +6,7 @@ and clicking buttons, and :func:`render_channel` prints what they would see.
 """
 
 from bot.demo.standin.events import DeliveryError, DeliveryResult, SlashResult, sign
-from bot.demo.standin.records import Call, Delivery, Fault, ResponseUrl
+from bot.demo.standin.records import Call, Delivery, Fault, Outage, OutageMode, ResponseUrl
 from bot.demo.standin.sender import SlackSender
 from bot.demo.standin.state import (
     BOT_ID,
@@ -39,6 +39,8 @@ __all__ = [
     "Fault",
     "File",
     "Message",
+    "Outage",
+    "OutageMode",
     "ResponseUrl",
     "SlackSender",
     "SlackStandIn",

@@ -34,6 +34,18 @@ def _content(p: Params) -> tuple[str, list[JSON] | None]:
     return text, blocks
 
 
+def _metadata(p: Params) -> JSON | None:
+    """The ``metadata`` argument checked as Slack does: an object (or its JSON text) holding a
+    non-empty ``event_type`` and an object ``event_payload``."""
+    value = p.json_obj("metadata", "invalid_metadata_format")
+    if value is None:
+        return None
+    event_type, payload = value.get("event_type"), value.get("event_payload")
+    if not isinstance(event_type, str) or not event_type.strip() or not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_schema")
+    return {"event_type": event_type, "event_payload": payload}
+
+
 def _message(slack: SlackStandIn, p: Params, ts_key: str = "ts") -> Message:
     channel = visible_channel(slack, p)
     found = slack.find_message(channel.id, p.opt(ts_key) or "")
@@ -46,6 +58,7 @@ def _message(slack: SlackStandIn, p: Params, ts_key: str = "ts") -> Message:
 def chat_post_message(slack: SlackStandIn, p: Params) -> JSON:
     channel = member_channel(slack, p, by_name=True)
     text, blocks = _content(p)
+    metadata = _metadata(p)
     message = ops.post(
         slack,
         channel,
@@ -54,7 +67,7 @@ def chat_post_message(slack: SlackStandIn, p: Params) -> JSON:
         blocks=with_block_ids(blocks or []),
         thread_ts=p.opt("thread_ts"),
         attachments=p.json_list("attachments") or [],
-        metadata=p.json_obj("metadata"),
+        metadata=metadata,
     )
     return {
         "ok": True,
@@ -89,6 +102,7 @@ def chat_update(slack: SlackStandIn, p: Params) -> JSON:
         raise ApiError("cant_update_message")
     text = p.opt("text")
     blocks = p.json_list("blocks", "invalid_blocks_format")
+    metadata = _metadata(p)
     validate_message(text if text is not None else message.text, blocks or message.blocks)
     ops.edit(
         slack,
@@ -96,6 +110,7 @@ def chat_update(slack: SlackStandIn, p: Params) -> JSON:
         editor=BOT_USER_ID,
         text=text if text is not None else message.text,
         blocks=None if blocks is None else with_block_ids(blocks),
+        metadata=metadata,
     )
     return {
         "ok": True,

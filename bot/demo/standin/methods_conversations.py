@@ -1,7 +1,8 @@
-"""Web API methods on conversations: create, invite, join, info, topic, history, members.
+"""Web API methods on conversations: create, list, invite, join, info, topic, history, members.
 
 Pagination cursors are opaque base64 strings like Slack's; history pages newest first and
-replies oldest first (parent first), as Slack returns them.
+replies oldest first (parent first), as Slack returns them. Message metadata is returned only
+when asked for with ``include_all_metadata``, as Slack does.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ method = registrar(CONVERSATION_METHODS)
 
 NAME_MAX = 80
 TOPIC_MAX = 250
+LIST_MAX = 1000
+LIST_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
 
 
 def ts_key(ts: str) -> tuple[int, int]:
@@ -34,26 +37,31 @@ def ts_key(ts: str) -> tuple[int, int]:
         raise ApiError("invalid_ts") from None
 
 
-def _cursor(ts: str) -> str:
-    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+def _cursor(value: str, kind: str = "next_ts") -> str:
+    return base64.b64encode(f"{kind}:{value}".encode()).decode()
 
 
-def _cursor_ts(p: Params) -> str | None:
+def _cursor_ts(p: Params, kind: str = "next_ts") -> str | None:
+    """The value a cursor of ours points at; ``invalid_cursor`` for anything else."""
     cursor = p.opt("cursor")
     if cursor is None:
         return None
     try:
-        return base64.b64decode(cursor).decode().removeprefix("next_ts:")
+        decoded = base64.b64decode(cursor, validate=True).decode()
     except ValueError:
         raise ApiError("invalid_cursor") from None
+    if not decoded.startswith(f"{kind}:"):
+        raise ApiError("invalid_cursor")
+    return decoded.removeprefix(f"{kind}:")
 
 
-def _page(slack: SlackStandIn, messages: list[Message], limit: int) -> JSON:
+def _page(slack: SlackStandIn, messages: list[Message], limit: int, p: Params) -> JSON:
     page = messages[:limit]
     more = len(messages) > limit
+    metadata = p.flag("include_all_metadata")
     return {
         "ok": True,
-        "messages": [message_json(slack, m) for m in page],
+        "messages": [message_json(slack, m, with_metadata=metadata) for m in page],
         "has_more": more,
         "response_metadata": {"next_cursor": _cursor(messages[limit].ts) if more else ""},
     }
@@ -81,6 +89,44 @@ def conversations_create(slack: SlackStandIn, p: Params) -> JSON:
     slack.message_log[channel.id] = []
     ops.join(slack, channel, BOT_USER_ID, member_event=False)
     return {"ok": True, "channel": channel_json(slack, channel)}
+
+
+def _listed_types(p: Params) -> set[str]:
+    types = {t.strip() for t in (p.opt("types") or "public_channel").split(",") if t.strip()}
+    if not types or not types <= LIST_TYPES:
+        raise ApiError("invalid_types")
+    return types
+
+
+@method("conversations.list")
+def conversations_list(slack: SlackStandIn, p: Params) -> JSON:
+    """Channels the bot can see, oldest first: public ones, and private ones it is a member of.
+
+    This is how a bot finds a channel it created before a crash by its name, since
+    ``conversations.create`` answers ``name_taken`` for it.
+    """
+    types = _listed_types(p)
+    limit = p.integer("limit", 100)
+    if not 1 <= limit <= LIST_MAX:
+        raise ApiError("invalid_limit")
+    listed = [
+        c
+        for c in slack.channels.values()
+        if ("private_channel" if c.is_private else "public_channel") in types
+        and (not c.is_private or BOT_USER_ID in c.members)
+        and not (c.is_archived and p.flag("exclude_archived"))
+    ]
+    ids = [c.id for c in listed]
+    after = _cursor_ts(p, "channel")
+    if after is not None and after not in ids:
+        raise ApiError("invalid_cursor")
+    start = ids.index(after) if after is not None else 0
+    page, rest = listed[start : start + limit], listed[start + limit :]
+    return {
+        "ok": True,
+        "channels": [channel_json(slack, c, num_members=True) for c in page],
+        "response_metadata": {"next_cursor": _cursor(rest[0].id, "channel") if rest else ""},
+    }
 
 
 @method("conversations.invite")
@@ -182,7 +228,7 @@ def conversations_history(slack: SlackStandIn, p: Params) -> JSON:
         and (oldest < ts_key(m.ts) < latest or (inclusive and ts_key(m.ts) in (oldest, latest)))
         and (upto is None or ts_key(m.ts) <= ts_key(upto))
     ]
-    body = _page(slack, found, _limit(p, 100))
+    body = _page(slack, found, _limit(p, 100), p)
     body.update(pin_count=len(channel.pins), channel_actions_count=0, channel_actions_ts=None)
     return body
 
@@ -197,7 +243,7 @@ def conversations_replies(slack: SlackStandIn, p: Params) -> JSON:
     thread = [parent, *slack.replies(channel.id, parent.ts)]
     if start is not None:
         thread = [m for m in thread if ts_key(m.ts) >= ts_key(start)]
-    return _page(slack, thread, _limit(p, 1000))
+    return _page(slack, thread, _limit(p, 1000), p)
 
 
 @method("conversations.members")

@@ -73,7 +73,13 @@ def system_message(
 
 
 def edit(
-    ws: Workspace, message: Message, *, editor: str, text: str, blocks: list[JSON] | None
+    ws: Workspace,
+    message: Message,
+    *,
+    editor: str,
+    text: str,
+    blocks: list[JSON] | None,
+    metadata: JSON | None = None,
 ) -> None:
     channel = ws.channels[message.channel]
     previous = message_json(ws, message)
@@ -82,6 +88,8 @@ def edit(
     message.text = text
     if blocks is not None:
         message.blocks = blocks
+    if metadata is not None:
+        message.metadata = metadata
     if _bot_hears(ws, channel, editor):
         ws.emit(
             {

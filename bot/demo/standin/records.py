@@ -1,4 +1,4 @@
-"""What happened on the wire: API calls, injected faults, deliveries, response URLs.
+"""What happened on the wire: API calls, injected faults and outages, deliveries, response URLs.
 
 Kept apart from the workspace model because these describe traffic, not Slack content; tests
 count them (how many 429s, what the bot answered) rather than read them as messages.
@@ -7,6 +7,7 @@ count them (how many 429s, what the bot answered) rather than read them as messa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.demo.standin.state import JSON
 
@@ -20,11 +21,33 @@ class Fault:
     times: int
 
 
+OutageMode = Literal["http_503", "refused"]
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Slack down from ``started`` for ``seconds`` (None: until ended by hand), on one clock.
+
+    ``http_503`` answers every request HTTP 503 ``service_unavailable``; ``refused`` drops the
+    connection with a TCP reset before answering, so the client sees ECONNRESET and can never
+    tell whether Slack acted (it did not).
+    """
+
+    mode: OutageMode
+    started: float
+    seconds: float | None
+
+    def is_over(self, now: float) -> bool:
+        return self.seconds is not None and now - self.started >= self.seconds
+
+
 @dataclass(frozen=True)
 class Call:
+    """One request the bot made; ``status`` None means it got no answer (connection dropped)."""
+
     method: str
     params: JSON
-    status: int
+    status: int | None
     error: str | None
 
 

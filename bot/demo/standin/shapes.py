@@ -126,7 +126,9 @@ def channel_json(ws: Workspace, channel: Channel, *, num_members: bool = False) 
     return body
 
 
-def message_json(ws: Workspace, message: Message) -> JSON:
+def message_json(ws: Workspace, message: Message, *, with_metadata: bool = True) -> JSON:
+    """A message object; ``with_metadata=False`` leaves out ``metadata``, as history does unless
+    asked with ``include_all_metadata``."""
     body: JSON = {"type": "message", "ts": message.ts, "text": message.text}
     if message.subtype:
         body["subtype"] = message.subtype
@@ -140,7 +142,7 @@ def message_json(ws: Workspace, message: Message) -> JSON:
         body["attachments"] = message.attachments
     if message.files:
         body.update(files=[_file_ref(ws, f) for f in message.files], upload=False)
-    if message.metadata:
+    if message.metadata and with_metadata:
         body["metadata"] = message.metadata
     body["team"] = ws.team_id
     body.update(message.extra)

@@ -25,8 +25,9 @@ from bot.demo.standin.events import EventBus, envelope
 from bot.demo.standin.methods import METHODS
 from bot.demo.standin.methods_chat import CHAT_METHODS
 from bot.demo.standin.methods_conversations import CONVERSATION_METHODS
+from bot.demo.standin.outage import UNAVAILABLE_STATUS, drop_connection, unavailable_body
 from bot.demo.standin.params import ApiError, Params, body_params, multipart_file
-from bot.demo.standin.records import Call, Delivery, Fault, ResponseUrl
+from bot.demo.standin.records import Call, Delivery, Fault, Outage, OutageMode, ResponseUrl
 from bot.demo.standin.responses import handle_response_url
 from bot.demo.standin.socket_mode import SocketModeServer
 from bot.demo.standin.state import JSON, Workspace
@@ -38,7 +39,11 @@ log = logging.getLogger(__name__)
 
 
 class SlackStandIn(Workspace):
-    """A Slack workspace served over HTTP on 127.0.0.1, with fault injection and event delivery."""
+    """A Slack workspace served over HTTP on 127.0.0.1, with fault injection and event delivery.
+
+    ``now`` gives wall-clock seconds for message timestamps and expiries; ``monotonic`` measures
+    durations (outages, rate-limit windows). Tests pass scripted clocks instead of sleeping.
+    """
 
     def __init__(
         self,
@@ -48,6 +53,7 @@ class SlackStandIn(Workspace):
         signing_secret: str = "standin-secret",  # noqa: S107 - fake, like bot_token
         events_url: str | None = None,
         now: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         rate_limits: Mapping[str, int] | None = None,
         emit_bot_message_events: bool = True,
         system_messages: bool = True,
@@ -59,6 +65,7 @@ class SlackStandIn(Workspace):
             system_messages=system_messages,
         )
         self.bot_token = bot_token
+        self.monotonic = monotonic
         self.socket_mode = SocketModeServer(app_token, self.app_id)
         self.signing_secret = signing_secret
         self.events_url = events_url
@@ -68,6 +75,7 @@ class SlackStandIn(Workspace):
         self.response_urls: dict[str, ResponseUrl] = {}
         self.bus = EventBus(signing_secret, timeout=delivery_timeout, notify=self.changed)
         self._faults: list[Fault] = []
+        self._outage: Outage | None = None
         self._recent: dict[str, deque[float]] = {}
         self._change = asyncio.Event()
         self._captured: list[JSON] | None = None
@@ -163,6 +171,33 @@ class SlackStandIn(Workspace):
         code = status if status is not None else (429 if error == "ratelimited" else 200)
         self._faults.append(Fault(method, error, code, retry_after, times))
 
+    def outage(self, seconds: float | None = None, mode: OutageMode = "http_503") -> None:
+        """Take Slack down for ``seconds`` on :attr:`monotonic` (None: until :meth:`end_outage`).
+
+        Every Web API method, upload URL and response_url fails, before any token check:
+        ``http_503`` answers HTTP 503 ``{"ok": false, "error": "service_unavailable"}``;
+        ``refused`` resets the connection unanswered (the client sees ECONNRESET). Nothing
+        is applied either way, and each attempt is logged in :attr:`calls` (status None when
+        refused). Slack comes back by itself once the clock has moved ``seconds`` on.
+        """
+        self._outage = Outage(mode, self.monotonic(), seconds)
+        self.changed()
+
+    def end_outage(self) -> None:
+        """Bring Slack back now, whatever the outage's planned length."""
+        self._outage = None
+        self.changed()
+
+    @property
+    def is_down(self) -> bool:
+        """Whether an outage is on at this moment of :attr:`monotonic`."""
+        return self._current_outage() is not None
+
+    def _current_outage(self) -> Outage | None:
+        if self._outage is not None and self._outage.is_over(self.monotonic()):
+            self._outage = None
+        return self._outage
+
     def new_response_url(self, channel: str, user: str, *, message_ts: str | None = None) -> str:
         """A response_url for an interaction in ``channel`` by ``user``.
 
@@ -222,9 +257,15 @@ class SlackStandIn(Workspace):
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         values = dict(request.query)
+        malformed = False
         try:
             values.update(await body_params(request))
         except ValueError:
+            malformed = True
+        down = self._unavailable(request, method, Params(values))
+        if down is not None:
+            return down
+        if malformed:
             return self._answer(method, Params(values), 200, ApiError("invalid_json").body())
         header = request.headers.get("Authorization", "")
         body_token = values.pop("token", None)
@@ -237,6 +278,10 @@ class SlackStandIn(Workspace):
             return self._answer(method, p, 200, ApiError("not_authed").body())
         if token != self.bot_token:
             return self._answer(method, p, 200, ApiError("invalid_auth").body())
+        return self._serve(method, p)
+
+    def _serve(self, method: str, p: Params) -> web.Response:
+        """An authenticated call: an injected fault, the rate limit, or the method's answer."""
         fault = self._take_fault(method)
         if fault is not None:
             if fault.status == 429:
@@ -261,10 +306,22 @@ class SlackStandIn(Workspace):
     def _answer(
         self, method: str, p: Params, status: int, body: JSON, headers: dict[str, str] | None = None
     ) -> web.Response:
-        error = None if body.get("ok") else str(body.get("error"))
+        self._record(method, p, status, None if body.get("ok") else str(body.get("error")))
+        return web.json_response(body, status=status, headers=headers)
+
+    def _record(self, method: str, p: Params, status: int | None, error: str | None) -> None:
         self.calls.append(Call(method, p.loggable(), status, error))
         self.changed()
-        return web.json_response(body, status=status, headers=headers)
+
+    def _unavailable(self, request: web.Request, method: str, p: Params) -> web.Response | None:
+        """The outage's answer to this request, or None when Slack is up."""
+        outage = self._current_outage()
+        if outage is None:
+            return None
+        if outage.mode == "refused":
+            self._record(method, p, None, "refused")
+            return drop_connection(request)
+        return self._answer(method, p, UNAVAILABLE_STATUS, unavailable_body())
 
     def _limited(self, method: str, p: Params, retry_after: int) -> web.Response:
         body = ApiError("ratelimited").body()
@@ -284,7 +341,7 @@ class SlackStandIn(Workspace):
         budget = self.rate_limits.get(method)
         if budget is None:
             return None
-        now = time.monotonic()
+        now = self.monotonic()
         recent = self._recent.setdefault(method, deque())
         while recent and now - recent[0] >= RATE_WINDOW:
             recent.popleft()
@@ -294,6 +351,9 @@ class SlackStandIn(Workspace):
         return None
 
     async def _upload(self, request: web.Request) -> web.Response:
+        down = self._unavailable(request, "upload_url", Params({}))
+        if down is not None:
+            return down
         file_id = self.upload_tokens.pop(request.match_info["token"], None)
         if file_id is None:
             return web.Response(status=404, text="invalid upload url")
@@ -307,6 +367,9 @@ class SlackStandIn(Workspace):
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
     async def _response(self, request: web.Request) -> web.Response:
+        down = self._unavailable(request, "response_url", Params({}))
+        if down is not None:
+            return down
         status, body = await handle_response_url(self, request)
         self.changed()
         return web.json_response(body, status=status)
