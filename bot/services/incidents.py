@@ -13,12 +13,13 @@ import structlog
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
-from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, Role, usage
+from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, Role
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.status import Status
 from bot.errors import NotAllowed, UsageError
 from bot.services import reminders
+from bot.services.commands import usage
 from bot.services.context import Invocation, Reply, incident_of_channel
 from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
