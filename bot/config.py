@@ -28,12 +28,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import placeholders
 from bot.domain.alert_routes import AlertRoute
-from bot.domain.commands import SUBCOMMANDS
 from bot.domain.durations import Duration
 from bot.domain.params import ActionParam
 from bot.domain.runbook_actions import DEFAULT_ACTIONS, DEFAULT_DATABASES
 from bot.domain.severity import DEFAULT_SEVERITIES, SeverityPolicy
 from bot.errors import UsageError
+from bot.services.commands import BUILT_IN_WORDS
 
 
 class Settings(BaseSettings):
@@ -198,7 +198,7 @@ class Policy(_Strict):
         for name, action in self.actions.items():
             if not re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", name):
                 raise ValueError(f"action name {name!r}: lowercase letters, digits, - and _")
-            if name in SUBCOMMANDS:
+            if name in BUILT_IN_WORDS:
                 raise ValueError(f"action name {name!r} is a built-in /incident subcommand")
             if action.kind == "sql" and action.database not in self.databases:
                 raise ValueError(f"action {name!r} names no database of `databases`")

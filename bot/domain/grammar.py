@@ -1,27 +1,28 @@
-"""The `/incident` command grammar: text in, a typed command out, or a UsageError with its usage line."""
+"""The `/incident` grammar pieces: each subcommand's parser, text in and a typed command out.
+
+Which word selects which parser, and the usage line a refusal shows, are the subcommand's
+record in `bot.services.commands`: a parser here raises `UsageError` with the message only,
+and the record adds its own usage line.
+"""
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.domain.commands import (
     TIMELINE_DEFAULT,
     TIMELINE_MAX,
     AddNote,
     Assign,
-    Command,
     Declare,
     Help,
-    ListActions,
-    ListIncidents,
     PostUpdate,
     Regrade,
     RequestAction,
     Resolve,
     Role,
-    ShowStatus,
     ShowTimeline,
-    WritePostmortem,
-    usage,
 )
 from bot.domain.severity import SeverityPolicy
 from bot.domain.status import OPEN_STATUSES, Status
@@ -32,6 +33,22 @@ MAX_TITLE = 150
 """A Slack header block holds 150 characters, and the title is the incident's header."""
 MAX_TEXT = 2500
 """Room for user text inside one 3,000-character section, with the template around it."""
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What a person typed after `/incident`: the subcommand's word (lower case), the rest
+    (stripped), and the severities the words are read against."""
+
+    word: str
+    rest: str
+    severities: SeverityPolicy
+
+
+def split(text: str, severities: SeverityPolicy) -> Typed:
+    """`/incident` text split at its first word; empty text has the word `help`."""
+    word, _, rest = text.strip().partition(" ")
+    return Typed(word.lower() or "help", rest.strip(), severities)
 
 
 _ROLE_ALIASES = {
@@ -51,130 +68,95 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-def _require_text(rest: str, name: str, what: str, limit: int) -> str:
+def _require_text(rest: str, what: str, limit: int) -> str:
     if not rest:
-        raise UsageError(f"Missing {what}.", usage(name))
+        raise UsageError(f"Missing {what}.")
     if len(rest) > limit:
-        raise UsageError(
-            f"The {what} is {len(rest)} characters; the limit is {limit}.", usage(name)
-        )
+        raise UsageError(f"The {what} is {len(rest)} characters; the limit is {limit}.")
     return rest
 
 
-def _declare(rest: str, severities: SeverityPolicy) -> Declare:
-    word, _, title = rest.partition(" ")
+def parse_declare(typed: Typed) -> Declare:
+    word, _, title = typed.rest.partition(" ")
     if not word:
-        raise UsageError("Missing severity and title.", usage("declare"))
-    try:
-        severity = severities.resolve(word)
-    except UsageError as error:
-        raise UsageError(error.message, usage("declare")) from None
-    return Declare(severity, _require_text(title.strip(), "declare", "title", MAX_TITLE))
+        raise UsageError("Missing severity and title.")
+    severity = typed.severities.resolve(word)
+    return Declare(severity, _require_text(title.strip(), "title", MAX_TITLE))
 
 
-def _update(rest: str, _: SeverityPolicy) -> PostUpdate:
-    head, colon, tail = rest.partition(":")
+def parse_update(typed: Typed) -> PostUpdate:
+    head, colon, tail = typed.rest.partition(":")
     word = head.strip().lower()
     if colon and word == Status.RESOLVED:
-        raise UsageError("To resolve the incident use `/incident resolve`.", usage("resolve"))
+        raise UsageError("To resolve the incident use `/incident resolve`.")
     if colon and word in OPEN_STATUSES:
-        return PostUpdate(
-            _require_text(tail.strip(), "update", "update text", MAX_TEXT), Status(word)
-        )
-    return PostUpdate(_require_text(rest, "update", "update text", MAX_TEXT), None)
+        return PostUpdate(_require_text(tail.strip(), "update text", MAX_TEXT), Status(word))
+    return PostUpdate(_require_text(typed.rest, "update text", MAX_TEXT), None)
 
 
-def _regrade(rest: str, severities: SeverityPolicy) -> Regrade:
-    if not rest or " " in rest:
-        raise UsageError("Give exactly one severity.", usage("severity"))
-    try:
-        return Regrade(severities.resolve(rest))
-    except UsageError as error:
-        raise UsageError(error.message, usage("severity")) from None
+def parse_regrade(typed: Typed) -> Regrade:
+    if not typed.rest or " " in typed.rest:
+        raise UsageError("Give exactly one severity.")
+    return Regrade(typed.severities.resolve(typed.rest))
 
 
-def _assign(rest: str, _: SeverityPolicy) -> Assign:
-    words = rest.split()
+def parse_assign(typed: Typed) -> Assign:
+    words = typed.rest.split()
     if len(words) != 2:
-        raise UsageError("Name a role and one person.", usage("assign"))
+        raise UsageError("Name a role and one person.")
     role = _ROLE_ALIASES.get(words[0].lower())
     if role is None:
-        raise UsageError(f"`{words[0]}` is not a role.", usage("assign"))
+        raise UsageError(f"`{words[0]}` is not a role.")
     mention = _MENTION.match(words[1])
     if mention:
         return Assign(role, mention.group(1))
     if _USER_ID.match(words[1]):
         return Assign(role, words[1])
-    raise UsageError(
-        f"`{words[1]}` is not a person: @-mention them so Slack sends their id.", usage("assign")
-    )
+    raise UsageError(f"`{words[1]}` is not a person: @-mention them so Slack sends their id.")
 
 
-def _resolve(rest: str, _: SeverityPolicy) -> Resolve:
-    return Resolve(_require_text(rest, "resolve", "resolution", MAX_TEXT))
+def parse_resolve(typed: Typed) -> Resolve:
+    return Resolve(_require_text(typed.rest, "resolution", MAX_TEXT))
 
 
-def _timeline(rest: str, _: SeverityPolicy) -> ShowTimeline:
-    if not rest:
+def parse_timeline(typed: Typed) -> ShowTimeline:
+    if not typed.rest:
         return ShowTimeline(TIMELINE_DEFAULT)
-    if not rest.isdigit() or not 1 <= int(rest) <= TIMELINE_MAX:
-        raise UsageError(
-            f"`{rest}` is not a number of entries from 1 to {TIMELINE_MAX}.", usage("timeline")
-        )
-    return ShowTimeline(int(rest))
+    if not typed.rest.isdigit() or not 1 <= int(typed.rest) <= TIMELINE_MAX:
+        raise UsageError(f"`{typed.rest}` is not a number of entries from 1 to {TIMELINE_MAX}.")
+    return ShowTimeline(int(typed.rest))
 
 
-def _note(rest: str, _: SeverityPolicy) -> AddNote:
-    tag, text = tag_note(_require_text(rest, "note", "note", MAX_TEXT))
-    return AddNote(_require_text(text, "note", "note", MAX_TEXT), tag)
+def parse_note(typed: Typed) -> AddNote:
+    tag, text = tag_note(_require_text(typed.rest, "note", MAX_TEXT))
+    return AddNote(_require_text(text, "note", MAX_TEXT), tag)
 
 
-def _no_arguments(command: Command, name: str) -> Callable[[str, SeverityPolicy], Command]:
-    def parse(rest: str, _: SeverityPolicy) -> Command:
-        if rest:
-            raise UsageError(f"`{name}` takes no arguments.", usage(name))
+def parse_help(_: Typed) -> Help:
+    """`help` ignores what follows it: whoever asks for help gets it."""
+    return Help()
+
+
+C = TypeVar("C")
+
+
+def no_arguments(command: C) -> Callable[[Typed], C]:
+    """The parser of a subcommand that is its word alone (`status`, `list`…)."""
+
+    def parse(typed: Typed) -> C:
+        if typed.rest:
+            raise UsageError(f"`{typed.word}` takes no arguments.")
         return command
 
     return parse
 
 
-_PARSERS: dict[str, Callable[[str, SeverityPolicy], Command]] = {
-    "declare": _declare,
-    "update": _update,
-    "status": _no_arguments(ShowStatus(), "status"),
-    "severity": _regrade,
-    "assign": _assign,
-    "resolve": _resolve,
-    "list": _no_arguments(ListIncidents(), "list"),
-    "help": lambda _rest, _policy: Help(),
-    "timeline": _timeline,
-    "note": _note,
-    "postmortem": _no_arguments(WritePostmortem(), "postmortem"),
-    "actions": _no_arguments(ListActions(), "actions"),
-}
-
 DRY_RUN_FLAGS = frozenset({"--dry-run", "—dry-run", "–dry-run"})
 """Slack's clients may turn `--` into a dash as people type, so the dashes count too."""
 
 
-def _request_action(name: str, rest: str) -> RequestAction:
-    words = rest.split()
+def parse_request_action(typed: Typed) -> RequestAction:
+    """`/incident <action> <args…> [--dry-run]`: the word names the action, bound to its params later."""
+    words = typed.rest.split()
     flags = [w for w in words if w.lower() in DRY_RUN_FLAGS]
-    return RequestAction(name, tuple(w for w in words if w not in flags), bool(flags))
-
-
-def parse_command(text: str, severities: SeverityPolicy, actions: Collection[str] = ()) -> Command:
-    """Parse the text after `/incident`; empty text asks for help.
-
-    `actions` are the names of the policy's actions: a word that is not a built-in subcommand
-    but names one of them requests that action.
-    """
-    name, _, rest = text.strip().partition(" ")
-    if not name:
-        return Help()
-    parser = _PARSERS.get(name.lower())
-    if parser is not None:
-        return parser(rest.strip(), severities)
-    if name.lower() in actions:
-        return _request_action(name.lower(), rest)
-    raise UsageError(f"`{name}` is not an /incident command.", "/incident help")
+    return RequestAction(typed.word, tuple(w for w in words if w not in flags), bool(flags))

@@ -11,12 +11,13 @@ import structlog
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
-from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, Role, usage
+from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, Role
 from bot.domain.effects import NewEffect
 from bot.domain.incident import Incident
 from bot.domain.status import Status
 from bot.errors import UsageError
 from bot.services import reminders
+from bot.services.commands import usage
 from bot.services.context import Invocation, Reply, incident_of_channel
 from bot.services.declarations import DeclarationService
 from bot.services.postmortems import PostmortemService

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 
 from bot.config import Policy
 from bot.domain.clock import Clock
-from bot.domain.commands import Role, usage
+from bot.domain.commands import Role
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
 from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
 from bot.errors import NotFound
+from bot.services.commands import usage
 from bot.services.context import Invocation, incident_of_channel
 from bot.services.people import names_of
 from bot.slack import effects

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import structlog
 
 from bot.domain.clock import Clock
-from bot.domain.commands import AddNote, ShowTimeline, usage
+from bot.domain.commands import AddNote, ShowTimeline
 from bot.domain.slack_events import ChannelEvent
 from bot.domain.timeline import Entry, Kind
+from bot.services.commands import usage
 from bot.services.context import Invocation, incident_of_channel
 from bot.slack import effects
 from bot.slack.composer import Composer

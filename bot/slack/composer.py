@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.config import Policy
-from bot.domain.commands import SUBCOMMANDS, Role
+from bot.domain.commands import Role
 from bot.domain.incident import Incident, next_update_due
 from bot.domain.mrkdwn import Mrkdwn, quote
 from bot.domain.severity import SeverityLevel
@@ -30,6 +31,21 @@ class TimelineLine:
     text: Mrkdwn
     link: str | None
     is_hidden: bool
+
+
+class HelpEntry(Protocol):
+    """What `/incident help` shows of a subcommand (a record of `bot.services.commands`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def example(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def in_incident(self) -> bool: ...
 
 
 MAX_TIMELINE_TEXT = 200
@@ -147,10 +163,11 @@ class Composer:
         listed = [ListedIncident(i, self._severity(i), i.age(now)) for i in incidents]
         return self._compose("incident_list.mrkdwn.j2", incidents=listed)
 
-    def help(self) -> SlackMessage:
+    def help(self, subcommands: Sequence[HelpEntry]) -> SlackMessage:
+        """`/incident help`: every subcommand given, in order, with its usage line and example."""
         return self._compose(
             "help.mrkdwn.j2",
-            subcommands=list(SUBCOMMANDS.values()),
+            subcommands=subcommands,
             severities=self.policy.severities.usage,
         )
 

@@ -16,11 +16,12 @@ from bot.domain.commands import (
     ShowTimeline,
     WritePostmortem,
 )
-from bot.domain.grammar import MAX_TITLE, parse_command
+from bot.domain.grammar import MAX_TITLE
 from bot.domain.severity import default_severity_policy
 from bot.domain.status import Status
 from bot.domain.timeline import NoteTag
 from bot.errors import UsageError
+from bot.services.commands import parse_command
 
 SEVERITIES = default_severity_policy()
 
