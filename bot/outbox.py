@@ -113,6 +113,16 @@ class Dispatcher:
             await asyncio.gather(*(self._deliver(effect) for effect in claimed))
             total += len(claimed)
 
+    async def settle(self) -> None:
+        """Deliver until nothing is due or being delivered by any replica (tests, the demo);
+        effects waiting out a backoff stay waiting until the clock reaches them."""
+        while True:
+            await self.run_due()
+            async with self.pool.acquire() as conn:
+                if not await outbox.unsettled(conn, now=self.clock()):
+                    return
+            await asyncio.sleep(0.005)  # another delivery is in flight: let it finish
+
     async def _deliver(self, effect: Effect) -> None:
         structlog.contextvars.bind_contextvars(effect=effect.id, incident_id=effect.incident_id)
         try:
@@ -145,7 +155,11 @@ class Dispatcher:
             pause = backoff(effect.attempts, error.retry_after)
             async with self.pool.acquire() as conn, conn.transaction():
                 await outbox.retry(
-                    conn, effect.id, due_at=now + timedelta(seconds=pause), error=error.error
+                    conn,
+                    effect.id,
+                    due_at=now + timedelta(seconds=pause),
+                    error=error.error,
+                    maybe_done=error.error == "unreachable",
                 )
                 if effect.attempts == 1 and effect.notify:
                     await self._tell_slow(conn, effect, now)

@@ -40,9 +40,7 @@ class Effect:
     then_do: str | None
     notify: dict[str, Any] | None
     attempts: int
+    maybe_done: bool
+    """An earlier attempt may have reached the other side before the bot lost track of it (a
+    replica died while delivering, a connection dropped after sending): look before repeating."""
     created_at: datetime
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """An earlier attempt may have reached the other side before the bot lost track of it."""
-        return self.attempts > 1

@@ -10,6 +10,7 @@ set-up still to deliver; a creation whose outcome was lost finds the channel aga
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -134,6 +135,7 @@ class DeclarationService:
         assert effect.incident_id is not None  # noqa: S101 - creations are recorded with one
         incident = await incidents.set_channel(conn, effect.incident_id, str(result["channel"]))
         channel, about = incident.channel_id, f"#{incident.channel_name}"
+        notify = effect.notify
         for new in (
             effects.post(
                 channel,
@@ -142,7 +144,10 @@ class DeclarationService:
                 incident_id=incident.id,
                 then_do=INITIAL_POSTED,
             ),
-            effects.set_topic(channel, self.compose.topic(incident), incident_id=incident.id),
+            replace(
+                effects.set_topic(channel, self.compose.topic(incident), incident_id=incident.id),
+                notify=notify,
+            ),
             effects.invite(
                 channel,
                 [incident.declared_by] if incident.declared_by else [],

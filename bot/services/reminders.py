@@ -25,13 +25,15 @@ from bot.domain.durations import format_duration
 from bot.domain.escalation import applies, deadline, escalation_plan
 from bot.domain.incident import Incident
 from bot.scheduler import JobHandler, Run
-from bot.services.context import find_incident, incident_of_channel
+from bot.services.context import incident_of_channel
+from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.reminder_messages import ReminderMessages
-from bot.store import handled, jobs, timeline
+from bot.store import handled, incidents, jobs, outbox, timeline
 from bot.store.db import Connection, Pool
+from bot.store.jobs import Job
 from bot.store.timeline import Entry
 
 log = structlog.get_logger(__name__)
@@ -111,7 +113,7 @@ async def _schedule(
         due_at=due_at,
         now=now,
         incident_id=incident.id,
-        payload={"channel": incident.channel_id, **payload},
+        payload=payload,
     )
 
 
@@ -147,12 +149,16 @@ class Reminders:
         """Post the reminder and arm the next one, unless an update or snooze re-armed meanwhile."""
         job, now = run.job, self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            incident = await _lock_open(conn, job.payload["channel"])
+            incident = await _lock_open(conn, job)
             if incident is None or await _rearmed(conn, incident.id):
                 return
             if not await handled.claim(conn, job.key, now):
                 return
             cadence = self.policy.severities.update_every(incident.severity)
+            next_due = next_on_grid(job.due_at, cadence, now)
+            if not incident.channel_id:  # Slack has not made the channel yet: remind later
+                await _schedule_reminder(conn, incident, self.policy, now, next_due)
+                return
             await timeline.append(
                 conn,
                 incident.id,
@@ -164,18 +170,22 @@ class Reminders:
                     data={"job": job.key, **_late(run)},
                 ),
             )
-            next_due = next_on_grid(job.due_at, cadence, now)
             await _schedule_reminder(conn, incident, self.policy, now, next_due)
-        message = self.messages.reminder(incident, key=job.key, now=now, late_by=run.late_by)
-        await self.slack.post(incident.channel_id, message)
-        log.info("reminder_posted", late_by_seconds=run.late_by.total_seconds())
+            message = self.messages.reminder(incident, key=job.key, now=now, late_by=run.late_by)
+            # While Slack is away reminders come due and are stamped, but only one waits to be
+            # posted: after the outage the commander gets one reminder, not one per cadence.
+            reminder = effects.post(
+                incident.channel_id, message, about="post a reminder", incident_id=incident.id
+            )
+            await outbox.record(conn, reminder.with_key(f"reminder:{incident.id}"), now=now)
+        log.info("reminder_recorded", late_by_seconds=run.late_by.total_seconds())
 
     async def escalate(self, run: Run) -> None:
         """Post an escalation step once, in the channel and the announce channel."""
         job, now = run.job, self.clock()
         step = int(job.payload["step"])
         async with self.pool.acquire() as conn, conn.transaction():
-            incident = await _lock_open(conn, job.payload["channel"])
+            incident = await _lock_open(conn, job)
             if incident is None or not applies(
                 job.payload["severities"], self.policy.severities.get(incident.severity)
             ):
@@ -194,16 +204,16 @@ class Reminders:
                     data={"step": step, "notify": job.payload["notify"], **_late(run)},
                 ),
             )
-        message = self.messages.escalation(
-            incident, after=after, notify=job.payload["notify"], late_by=run.late_by
-        )
-        await self._post_both(incident, message)
+            message = self.messages.escalation(
+                incident, after=after, notify=job.payload["notify"], late_by=run.late_by
+            )
+            await self._post_both(conn, incident, message, "post the escalation")
 
     async def check_commander(self, run: Run) -> None:
         """`respond_within` ran out: say so if nobody has taken command yet."""
         job, now = run.job, self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            incident = await _lock_open(conn, job.payload["channel"])
+            incident = await _lock_open(conn, job)
             if incident is None or incident.commander is not None:
                 return
             if not await handled.claim(conn, f"{RESPOND_WITHIN}:{incident.id}", now):
@@ -220,12 +230,15 @@ class Reminders:
                     data={"rule": RESPOND_WITHIN, **_late(run)},
                 ),
             )
-        message = self.messages.no_commander(incident, within=within, late_by=run.late_by)
-        await self._post_both(incident, message)
+            message = self.messages.no_commander(incident, within=within, late_by=run.late_by)
+            await self._post_both(conn, incident, message, "say nobody commands the incident")
 
-    async def _post_both(self, incident: Incident, message: SlackMessage) -> None:
-        for channel in (incident.channel_id, self.policy.announce_channel):
-            await self.slack.post(channel, message)
+    async def _post_both(
+        self, conn: Connection, incident: Incident, message: SlackMessage, about: str
+    ) -> None:
+        for channel in filter(None, (incident.channel_id, self.policy.announce_channel)):
+            post = effects.post(channel, message, about=about, incident_id=incident.id)
+            await outbox.record(conn, post, now=self.clock())
 
     async def snooze(self, channel_id: str, user_id: str, minutes: int, reminder: str) -> None:
         """Push the next reminder `minutes` out; a posted update still re-arms it as usual."""
@@ -248,9 +261,13 @@ class Reminders:
                     data={"minutes": minutes, "until": until.isoformat(), "reminder": reminder},
                 ),
             )
-        await self.slack.post(
-            channel_id, self.messages.snoozed(user=user_id, minutes=minutes, until=until)
-        )
+            snoozed = effects.post(
+                channel_id,
+                self.messages.snoozed(user=user_id, minutes=minutes, until=until),
+                about="say the reminders are snoozed",
+                incident_id=incident.id,
+            )
+            await outbox.record(conn, snoozed, now=now)
 
     async def update_form(self, channel_id: str) -> View:
         """The "Post update" modal for the incident in `channel_id`."""
@@ -259,10 +276,16 @@ class Reminders:
         return self.messages.update_form(incident)
 
 
-async def _lock_open(conn: Connection, channel_id: str) -> Incident | None:
-    """The incident, locked against concurrent changes for this transaction; None if resolved."""
-    incident = await find_incident(conn, channel_id, lock=True)
-    return incident if incident is not None and incident.is_open else None
+async def _lock_open(conn: Connection, job: Job) -> Incident | None:
+    """The job's incident, locked against concurrent changes for this transaction; None if it
+    is resolved."""
+    if job.incident_id is None:
+        return None
+    incident = await incidents.by_id(conn, job.incident_id, for_update=True)
+    if incident is None or not incident.is_open:
+        return None
+    structlog.contextvars.bind_contextvars(incident_id=incident.id)
+    return incident
 
 
 async def _rearmed(conn: Connection, incident_id: int) -> bool:

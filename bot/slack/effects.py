@@ -7,16 +7,21 @@ reached Slack: a post carries its effect id in the message metadata, a channel i
 reserved name, a shared file by its title; the rest (invite, topic, pin, edit) are idempotent.
 """
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from slack_sdk.models.blocks import Block
 
 from bot.domain.effects import Effect, NewEffect
 from bot.slack.gateway import NameTaken, SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
 
+log = structlog.get_logger(__name__)
+
 Result = dict[str, Any]
+_SLACK_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 
 
 def lane(channel: str) -> str:
@@ -175,6 +180,26 @@ def respond(
     )
 
 
+async def _channel_id(slack: SlackGateway, channel: str) -> str:
+    """Slack's id of a channel named by id or by name (`incidents`: the announce channel)."""
+    if _SLACK_ID.fullmatch(channel):
+        return channel
+    found = await slack.find_channel(channel.removeprefix("#"))
+    return str(found["id"]) if found else channel
+
+
+async def _look(finding: Awaitable[str | None]) -> str | None:
+    """What an earlier attempt left in Slack; None if Slack cannot say for good (then the
+    effect is made again: a rare duplicate rather than a loss)."""
+    try:
+        return await finding
+    except SlackError as error:
+        if error.is_transient:
+            raise
+        log.warning("earlier_attempt_unknown", error=error.error)
+        return None
+
+
 async def _create_channel(slack: SlackGateway, effect: Effect) -> Result:
     """Create the reserved channel; after a lost outcome, adopt it if the bot made it."""
     name = str(effect.args["name"])
@@ -189,8 +214,10 @@ async def _create_channel(slack: SlackGateway, effect: Effect) -> Result:
 
 async def _post(slack: SlackGateway, effect: Effect) -> Result:
     channel, thread_ts = str(effect.args["channel"]), effect.args.get("thread_ts")
-    if effect.outcome_unknown:
-        ts = await slack.find_marked(channel, effect.id, thread_ts=thread_ts)
+    if effect.maybe_done:
+        ts = await _look(
+            slack.find_marked(await _channel_id(slack, channel), effect.id, thread_ts=thread_ts)
+        )
         if ts is not None:
             return {"ts": ts, "channel": channel, "found": True}
     ts = await slack.post(channel, as_message(effect.args), thread_ts=thread_ts, mark=effect.id)
@@ -221,8 +248,9 @@ async def _invite(slack: SlackGateway, effect: Effect) -> Result:
 async def _share_file(slack: SlackGateway, effect: Effect) -> Result:
     args = effect.args
     channel, title = str(args["channel"]), str(args["title"])
-    if effect.outcome_unknown:
-        found = await slack.find_shared_file(channel, title, effect.created_at.timestamp())
+    if effect.maybe_done:
+        since = effect.created_at.timestamp()
+        found = await _look(slack.find_shared_file(await _channel_id(slack, channel), title, since))
         if found is not None:
             return {"file": found, "found": True}
     file_id = await slack.share_file(

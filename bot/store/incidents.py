@@ -154,8 +154,9 @@ async def by_reference(conn: Connection, reference: str) -> Incident | None:
     return _incident(row) if row else None
 
 
-async def by_id(conn: Connection, incident_id: int) -> Incident | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM incidents WHERE id = $1", incident_id)
+async def by_id(conn: Connection, incident_id: int, *, for_update: bool = False) -> Incident | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM incidents WHERE id = $1{lock}", incident_id)
     return _incident(row) if row else None
 
 

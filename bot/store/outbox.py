@@ -18,7 +18,9 @@ from bot.store.db import Connection
 WAKE_CHANNEL = "incident_bot_outbox"
 """NOTIFY channel: recording an effect wakes every replica's dispatcher (on commit)."""
 
-_COLUMNS = "id, lane, incident_id, method, args, about, then_do, notify, attempts, created_at"
+_COLUMNS = (
+    "id, lane, incident_id, method, args, about, then_do, notify, attempts, maybe_done, created_at"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int
     """Take up to `limit` due effects, each the oldest waiting one of its lane."""
     rows = await conn.fetch(
         f"""UPDATE outbox SET state = 'running', attempts = attempts + 1,
+                              maybe_done = maybe_done OR state = 'running',
                               leased_until = $1::timestamptz + $2::interval
             WHERE id IN (
                 SELECT o.id FROM outbox o
@@ -98,13 +101,18 @@ async def finish(
     return status.endswith(" 1")
 
 
-async def retry(conn: Connection, effect_id: int, *, due_at: datetime, error: str) -> None:
+async def retry(
+    conn: Connection, effect_id: int, *, due_at: datetime, error: str, maybe_done: bool
+) -> None:
+    """Try again at `due_at`; `maybe_done` when the failed attempt may still have taken effect."""
     await conn.execute(
-        """UPDATE outbox SET state = 'pending', due_at = $2, last_error = $3, leased_until = NULL
+        """UPDATE outbox SET state = 'pending', due_at = $2, last_error = $3, leased_until = NULL,
+                             maybe_done = maybe_done OR $4
            WHERE id = $1 AND state = 'running'""",
         effect_id,
         due_at,
         error,
+        maybe_done,
     )
 
 
@@ -128,13 +136,28 @@ async def bring_forward(conn: Connection, *, now: datetime) -> int:
     return int(status.split()[-1])
 
 
+_HEADS = """SELECT DISTINCT ON (lane) state, due_at, leased_until FROM outbox
+              WHERE state IN ('pending', 'running') ORDER BY lane, id"""
+"""The oldest waiting effect of each lane: only these can be claimed."""
+
+
 async def next_due(conn: Connection) -> datetime | None:
-    """The earliest time an effect becomes claimable (a due time or a lease's end)."""
+    """The earliest time an effect becomes claimable (a lane head's due time or lease end)."""
     due: datetime | None = await conn.fetchval(
-        """SELECT least((SELECT min(due_at) FROM outbox WHERE state = 'pending'),
-                        (SELECT min(leased_until) FROM outbox WHERE state = 'running'))"""
+        f"""SELECT min(CASE WHEN state = 'pending' THEN due_at ELSE leased_until END)
+            FROM ({_HEADS}) AS heads"""
     )
     return due
+
+
+async def unsettled(conn: Connection, *, now: datetime) -> int:
+    """Effects due now or being delivered: what a caller waiting for quiet still waits for."""
+    count: int = await conn.fetchval(
+        f"""SELECT count(*) FROM ({_HEADS}) AS heads
+            WHERE state = 'running' OR due_at <= $1""",
+        now,
+    )
+    return count
 
 
 async def waiting(conn: Connection, *, incident_id: int | None = None) -> Waiting:

@@ -8,6 +8,7 @@ from asyncpg import Record
 from bot.demo.sandbox import Sandbox
 from bot.demo.standin import Channel, SlackStandIn
 from bot.store.db import Pool
+from tests.conftest import FakeClock
 
 
 def texts(slack: SlackStandIn, channel: str) -> list[str]:
@@ -84,3 +85,11 @@ def table_rows(document: str, heading: str) -> list[list[str]]:
     `\\|` stays inside its cell."""
     lines = [ln for ln in section(document, heading).splitlines() if ln.startswith("|")]
     return [[c.strip() for c in re.split(r"(?<!\\)\|", ln)[1:-1]] for ln in lines[2:]]
+
+
+async def deliver_retries(bot: Sandbox, clock: FakeClock, *, rounds: int = 12) -> None:
+    """Let the outbox's backoffs run out: move the clock past each, delivering what is due."""
+    await bot.services.background.idle()
+    for _ in range(rounds):
+        clock.advance(seconds=11)
+        await bot.services.dispatcher.settle()

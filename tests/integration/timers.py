@@ -34,7 +34,9 @@ def action_ids(message: Message) -> list[str]:
 
 async def run_due(bot: Sandbox) -> int:
     """Run what the scheduler has due now; its posts are made before this returns."""
-    return await bot.services.scheduler.run_due()
+    ran = await bot.services.scheduler.run_due()
+    await bot.services.dispatcher.settle()
+    return ran
 
 
 async def rows(db: Pool, sql: str, *args: Any) -> list[dict[str, Any]]:

@@ -15,6 +15,9 @@ CREATE TABLE outbox (
     state        text NOT NULL DEFAULT 'pending'
                  CHECK (state IN ('pending', 'running', 'done', 'failed', 'superseded')),
     attempts     integer NOT NULL DEFAULT 0,
+    -- An earlier attempt may have reached the other side (a lease lapsed, a connection dropped
+    -- after sending): look before doing it again.
+    maybe_done   boolean NOT NULL DEFAULT false,
     due_at       timestamptz NOT NULL,
     leased_until timestamptz,
     created_at   timestamptz NOT NULL,
