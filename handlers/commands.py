@@ -29,10 +29,11 @@ from bot.domain.commands import (
     name_of,
 )
 from bot.domain.grammar import parse_command
-from bot.errors import IncidentBotError, UsageError
+from bot.errors import UsageError
 from bot.services.container import Services
 from bot.services.context import Invocation, Reply
 from bot.slack.messages import SlackMessage
+from handlers.replies import answered
 
 log = structlog.get_logger(__name__)
 
@@ -156,12 +157,9 @@ async def _run(services: Services, command: Command, who: Invocation, response_u
         await services.slack.respond(response_url, message)
 
     with services.metrics.work_seconds.labels(name).time():
-        try:
-            await ROUTES[type(command)](services, command, who, reply)
-            services.metrics.commands.labels(name, "ok").inc()
-        except IncidentBotError as error:
-            services.metrics.commands.labels(name, "refused").inc()
-            await reply(services.compose.problem(error))
+        work = ROUTES[type(command)](services, command, who, reply)
+        outcome = await answered(work, reply=reply, compose=services.compose)
+    services.metrics.commands.labels(name, outcome).inc()
 
 
 async def run_as_typed(services: Services, text: str, who: Invocation, response_url: str) -> None:

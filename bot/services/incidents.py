@@ -17,7 +17,7 @@ from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, R
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.status import Status
-from bot.errors import NotAllowed, UsageError
+from bot.errors import NotAllowed, SlackRefused, UsageError
 from bot.services import reminders
 from bot.services.context import Invocation, Reply, incident_of_channel
 from bot.services.postmortems import PostmortemService
@@ -111,9 +111,7 @@ class IncidentService:
             }
         )
         if failures and reply:
-            await reply(
-                self.compose.usage_error("Declared, but Slack refused to " + "; ".join(failures))
-            )
+            await reply(self.compose.problem(SlackRefused("Declared", failures)))
         elif failures:
             log.warning("declare_steps_refused", failures=failures)
         return incident
@@ -338,4 +336,4 @@ async def _run_all(steps: Mapping[str, Awaitable[object]]) -> list[str]:
 
 def _raise_failures(failures: list[str], done: str) -> None:
     if failures:
-        raise NotAllowed(f"{done}, but Slack refused to " + "; ".join(failures) + ".")
+        raise SlackRefused(done, failures)

@@ -12,7 +12,7 @@ from bot.domain.commands import Role, usage
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
 from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound, SlackRefused
 from bot.services.context import Invocation, incident_of_channel
 from bot.services.people import names_of
 from bot.slack.composer import Composer
@@ -58,8 +58,8 @@ class PostmortemService:
         try:
             await self.publish(incident)
         except SlackError as error:
-            raise NotAllowed(
-                f"The post-mortem was written and stored, but Slack refused to share it ({error.error})."
+            raise SlackRefused(
+                "The post-mortem was written and stored", [f"share it ({error.error})"]
             ) from None
 
     async def document(self, reference: str) -> str:

@@ -24,10 +24,11 @@ from bot.domain.clock import Clock
 from bot.domain.durations import format_duration
 from bot.domain.escalation import applies, deadline, escalation_plan
 from bot.domain.incident import Incident
+from bot.errors import SlackRefused
 from bot.scheduler import JobHandler, Run
 from bot.services.context import find_incident, incident_of_channel
 from bot.slack.composer import Composer
-from bot.slack.gateway import SlackGateway
+from bot.slack.gateway import SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.reminder_messages import ReminderMessages
 from bot.store import handled, jobs, timeline
@@ -248,9 +249,14 @@ class Reminders:
                     data={"minutes": minutes, "until": until.isoformat(), "reminder": reminder},
                 ),
             )
-        await self.slack.post(
-            channel_id, self.messages.snoozed(user=user_id, minutes=minutes, until=until)
-        )
+        try:
+            await self.slack.post(
+                channel_id, self.messages.snoozed(user=user_id, minutes=minutes, until=until)
+            )
+        except SlackError as error:
+            raise SlackRefused(
+                f"Reminders were snoozed for {minutes} min", [f"post the notice ({error.error})"]
+            ) from None
 
     async def update_form(self, channel_id: str) -> View:
         """The "Post update" modal for the incident in `channel_id`."""

@@ -22,7 +22,7 @@ from bot.domain.clock import Clock
 from bot.domain.commands import AddNote, ShowTimeline, usage
 from bot.domain.slack_events import ChannelEvent
 from bot.domain.timeline import Entry, Kind
-from bot.errors import NotAllowed
+from bot.errors import SlackRefused
 from bot.services.context import Invocation, incident_of_channel
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackError, SlackGateway
@@ -61,9 +61,7 @@ class TimelineService:
         try:
             await self.slack.post(incident.channel_id, message)
         except SlackError as error:
-            raise NotAllowed(
-                f"The note was recorded, but Slack refused to post it ({error.error})."
-            ) from None
+            raise SlackRefused("The note was recorded", [f"post it ({error.error})"]) from None
 
     async def recent(self, command: ShowTimeline, who: Invocation) -> SlackMessage:
         """The last entries, for the person who asked."""
