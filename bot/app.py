@@ -16,13 +16,11 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-import handlers.alert_buttons
 import handlers.alerts
-import handlers.approvals
 import handlers.commands
 import handlers.events
 import handlers.health
-import handlers.reminders
+import handlers.interactions
 from bot.actions import Catalog
 from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock, system_clock
@@ -75,9 +73,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     )
     handlers.commands.register(bolt, services)
     handlers.events.register(bolt, services)
-    handlers.approvals.register(bolt, services)
-    handlers.alert_buttons.register(bolt, services)
-    handlers.reminders.register(bolt, services)
+    handlers.interactions.register(bolt, services)
     return bolt
 
 

@@ -1,7 +1,10 @@
 """The errors a handler turns into an answer a person reads.
 
-Everything else is a bug and is logged, not shown.
+Anything else is a bug: it is logged with an error id, and the person gets an apology quoting
+that id (`handlers.replies.answered`).
 """
+
+from collections.abc import Sequence
 
 
 class IncidentBotError(Exception):
@@ -25,8 +28,18 @@ class NotFound(IncidentBotError):
     """The thing the command addresses does not exist."""
 
 
-class ActionFailed(IncidentBotError):
-    """An action against a target system failed."""
+class SlackRefused(IncidentBotError):
+    """The change was recorded, then Slack refused to show it.
+
+    Not the person's mistake and nothing to undo: the database holds the truth. `recorded` says
+    what was done ("Update #3 was recorded"); each of `refused` names a step Slack refused, with
+    Slack's code ("post the update (channel_not_found)").
+    """
+
+    def __init__(self, recorded: str, refused: Sequence[str]) -> None:
+        super().__init__(f"{recorded}; Slack refused: {'; '.join(refused)}")
+        self.recorded = recorded
+        self.refused = tuple(refused)
 
 
 class IllegalTransition(NotAllowed):

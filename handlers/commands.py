@@ -14,7 +14,7 @@ import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.severity import SeverityPolicy
-from bot.errors import IncidentBotError, UsageError
+from bot.errors import UsageError
 from bot.metrics import Metrics
 from bot.services.background import Background
 from bot.services.commands import CommandServices, Parsed, parse
@@ -22,6 +22,7 @@ from bot.services.container import Services
 from bot.services.context import Invocation
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
+from handlers.replies import answered
 
 log = structlog.get_logger(__name__)
 
@@ -109,12 +110,9 @@ async def _run(desk: Desk, parsed: Parsed, who: Invocation, response_url: str) -
         await desk.slack.respond(response_url, message)
 
     with desk.metrics.work_seconds.labels(name).time():
-        try:
-            await parsed.run(desk.calls, who, reply)
-            desk.metrics.commands.labels(name, "ok").inc()
-        except IncidentBotError as error:
-            desk.metrics.commands.labels(name, "refused").inc()
-            await reply(desk.calls.compose.problem(error))
+        work = parsed.run(desk.calls, who, reply)
+        outcome = await answered(work, reply=reply, compose=desk.calls.compose)
+    desk.metrics.commands.labels(name, outcome).inc()
 
 
 async def run_as_typed(services: Services, text: str, who: Invocation, response_url: str) -> None:

@@ -30,7 +30,7 @@ from bot.domain.approval import (
 from bot.domain.clock import Clock
 from bot.domain.commands import RequestAction
 from bot.domain.params import bind
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotAllowed, NotFound, SlackRefused
 from bot.scheduler import Run
 from bot.services.background import Background
 from bot.services.context import Invocation, incident_of_channel
@@ -113,9 +113,7 @@ class ApprovalService:
             card = self.cards.card(request, entry.action.title)
             ts = await self.slack.post(request.channel_id, card)
         except SlackError as error:
-            raise NotAllowed(
-                f"Recorded, but Slack refused to post the card ({error.error})."
-            ) from None
+            raise SlackRefused("Recorded", [f"post the card ({error.error})"]) from None
         async with self.pool.acquire() as conn:
             await approvals.set_message_ts(conn, request.id, ts)
         return request

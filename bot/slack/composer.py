@@ -13,7 +13,7 @@ from bot.domain.severity import SeverityLevel
 from bot.domain.slack_events import permalink
 from bot.domain.status import Status
 from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag
-from bot.errors import IncidentBotError, UsageError
+from bot.errors import IncidentBotError, SlackRefused, UsageError
 from bot.slack.messages import SlackMessage, build_message, truncate
 from bot.slack.templates import Templates
 
@@ -175,7 +175,19 @@ class Composer:
         """The ephemeral answer to a refused command or click, with its usage line if it has one."""
         if isinstance(error, UsageError):
             return self.usage_error(error.message, error.usage)
+        if isinstance(error, SlackRefused):
+            return self._compose(
+                "slack_refused.mrkdwn.j2", recorded=error.recorded, refused=error.refused
+            )
         return self.usage_error(str(error))
+
+    def apology(self, error_id: str) -> SlackMessage:
+        """The answer to work that failed in a way nobody foresaw; `error_id` is in the log line."""
+        return self._compose("apology.mrkdwn.j2", error_id=error_id)
+
+    def unreadable(self) -> SlackMessage:
+        """The answer to a click or form whose payload the bot cannot read."""
+        return self._compose("interaction_malformed.mrkdwn.j2")
 
     def usage_error(self, message: str, usage: str = "") -> SlackMessage:
         return self._compose("usage_error.mrkdwn.j2", message=message, usage=usage)

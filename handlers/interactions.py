@@ -1,0 +1,211 @@
+"""Every button and form the bot puts in Slack: approval cards, reminders, alerts, the update form.
+
+One parser (`bot.slack.interactions`) reads each payload into a model of what the person asked
+for. A payload it cannot read is refused one way, whatever it came from: acknowledged (a refusal
+would only make Slack send it again), logged as `interaction_malformed` with the reason, counted,
+and answered to the person when Slack gave a response_url (a form has none: it just closes).
+
+A readable click is acknowledged at once and worked on after the ack — "Post update" too, whose
+trigger_id is good for 3 seconds — through `handlers.replies.answered`, so a refusal, Slack's
+refusal or a bug reaches the person as it does for a command. A form is checked before its ack,
+so a field's problem keeps the form open with the problem under the field.
+"""
+
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, assert_never
+
+import structlog
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.metrics import Metrics
+from bot.services import approvals
+from bot.services.alerts import AlertService
+from bot.services.approvals import ApprovalService
+from bot.services.background import Background
+from bot.services.container import Services
+from bot.services.context import Invocation, Reply
+from bot.services.incidents import IncidentService
+from bot.services.reminders import Reminders
+from bot.slack.composer import Composer
+from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.interactions import (
+    BUTTONS,
+    FORMS,
+    Button,
+    Click,
+    Decision,
+    DeclareFromAlert,
+    Malformed,
+    RequestFromAlert,
+    Snooze,
+    UpdateForm,
+    UpdateWanted,
+    read_click,
+    read_submission,
+)
+from bot.slack.messages import SlackMessage
+from handlers.commands import run_as_typed
+from handlers.replies import answered
+
+log = structlog.get_logger(__name__)
+
+RunCommand = Callable[[str, Invocation, str], Coroutine[Any, Any, None]]
+"""Run `/incident <text>` as `who` typed it, answering through a response_url."""
+
+NAMES: dict[type, str] = {
+    Decision: "approval",
+    UpdateWanted: "post_update",
+    Snooze: "snooze",
+    DeclareFromAlert: "declare_from_alert",
+    RequestFromAlert: "request_from_alert",
+    UpdateForm: "update_form",
+}
+"""The `interaction` label of the metrics, and the name of the work in the logs."""
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """The services buttons and forms use; `clicked` and `submitted` are Bolt's listeners."""
+
+    approvals: ApprovalService
+    incidents: IncidentService
+    alerts: AlertService
+    reminders: Reminders
+    slack: SlackGateway
+    compose: Composer
+    metrics: Metrics
+    background: Background
+    run_command: RunCommand
+
+    async def clicked(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            button = read_click(body)
+        except Malformed as error:
+            self._refuse(error)
+            return
+        structlog.contextvars.bind_contextvars(slack_request_id=button.click.trigger_id)
+        self.background.start(self._answer(button), name=f"click:{NAMES[type(button)]}")
+
+    async def submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            form = read_submission(body)
+        except Malformed as error:
+            await ack()
+            self._refuse(error)
+            return
+        problems = form.problems()
+        if problems:
+            await ack(response_action="errors", errors=problems)
+            return
+        await ack()
+        self.background.start(self._post_update(form), name="form:update")
+
+    def _refuse(self, error: Malformed) -> None:
+        """The one answer to an unreadable payload (see the module's docstring)."""
+        log.warning("interaction_malformed", reason=error.reason)
+        self.metrics.interactions.labels("unreadable", "malformed").inc()
+        if error.response_url:
+            answer = self.slack.respond_privately(error.response_url, self.compose.unreadable())
+            self.background.start(answer, name="click:unreadable")
+
+    async def _answer(self, button: Button) -> None:
+        """Do what the button asks; answer problems privately, leaving its message as it is."""
+
+        async def reply(message: SlackMessage) -> None:
+            await self.slack.respond_privately(button.click.response_url, message)
+
+        outcome = await answered(self._work(button, reply), reply=reply, compose=self.compose)
+        self.metrics.interactions.labels(NAMES[type(button)], outcome).inc()
+
+    def _work(self, button: Button, reply: Reply) -> Awaitable[object]:
+        """What the button asks for, as work not yet started."""
+        match button:
+            case Decision():
+                structlog.contextvars.bind_contextvars(request_id=button.request_id)
+                judge = self.approvals.approve if button.is_approval else self.approvals.deny
+                return judge(_approval_click(button))
+            case UpdateWanted():
+                return self._open_form(button.click, reply)
+            case Snooze():
+                clicked = button.click
+                return self.reminders.snooze(
+                    clicked.channel_id, clicked.user_id, button.minutes, button.reminder
+                )
+            case DeclareFromAlert():
+                return self._declare(button, reply)
+            case RequestFromAlert():
+                clicked = button.click
+                return self.run_command(button.as_text(), _who(clicked), clicked.response_url)
+            case _:
+                assert_never(button)
+
+    async def _open_form(self, click: Click, reply: Reply) -> None:
+        view = await self.reminders.update_form(click.channel_id)
+        try:
+            await self.slack.open_view(click.trigger_id, view)
+        except SlackError as error:
+            log.warning("update_form_not_opened", error=error.error)
+            problem = f"Slack did not open the update form ({error.error}): click the button again."
+            await reply(self.compose.usage_error(problem))
+
+    async def _declare(self, button: DeclareFromAlert, reply: Reply) -> None:
+        """Declare from an offered alert; whoever clicked becomes the commander."""
+        who = _who(button.click)
+        if not await self.incidents.claim(who.delivery_key):
+            log.info("duplicate_click_ignored")
+            return
+        await self.alerts.declare_offered(button.alert_id, who, reply)
+
+    async def _post_update(self, form: UpdateForm) -> None:
+        """Post Update #N through the same service call as `/incident update`."""
+        who = Invocation(form.user_id, form.channel_id, delivery_key=f"view:{form.view_id}")
+
+        async def post() -> None:
+            if not await self.incidents.claim(who.delivery_key):
+                log.info("duplicate_submission_ignored")
+                return
+            await self.incidents.post_update(form.command(), who)
+
+        async def reply(message: SlackMessage) -> None:
+            await self.slack.post_ephemeral(form.channel_id, form.user_id, message)
+
+        outcome = await answered(post(), reply=reply, compose=self.compose)
+        self.metrics.interactions.labels(NAMES[UpdateForm], outcome).inc()
+
+
+def _who(click: Click) -> Invocation:
+    return Invocation(click.user_id, click.channel_id, f"click:{click.trigger_id}")
+
+
+def _approval_click(decision: Decision) -> approvals.Click:
+    clicked = decision.click
+    return approvals.Click(
+        clicked.user_id,
+        clicked.channel_id,
+        clicked.message_ts,
+        decision.request_id,
+        clicked.response_url,
+    )
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    interactions = Interactions(
+        approvals=services.approvals,
+        incidents=services.incidents,
+        alerts=services.alerts,
+        reminders=Reminders(
+            services.pool, services.slack, services.compose, services.policy, services.clock
+        ),
+        slack=services.slack,
+        compose=services.compose,
+        metrics=services.metrics,
+        background=services.background,
+        run_command=partial(run_as_typed, services),
+    )
+    for action_id in BUTTONS:
+        app.action(action_id)(interactions.clicked)
+    for callback_id in FORMS:
+        app.view(callback_id)(interactions.submitted)
