@@ -17,6 +17,7 @@ from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, R
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.status import Status
+from bot.domain.timeline import Kind
 from bot.errors import NotAllowed, UsageError
 from bot.services import reminders
 from bot.services.context import Invocation, Reply, incident_of_channel
@@ -89,7 +90,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "declared",
+                    Kind.DECLARED,
                     user,
                     f"Declared {command.severity.label}: {command.title}",
                     data={"severity": command.severity.key, "channel": name},
@@ -150,7 +151,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "update",
+                    Kind.UPDATE,
                     who.user_id,
                     command.text,
                     data={
@@ -196,7 +197,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "severity_changed",
+                    Kind.SEVERITY_CHANGED,
                     who.user_id,
                     f"Severity {current.severity} → {incident.severity}",
                     data={"from": current.severity, "to": incident.severity},
@@ -236,7 +237,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "role_assigned",
+                    Kind.ROLE_ASSIGNED,
                     who.user_id,
                     f"{command.role.label}: {command.user_id}",
                     data={
@@ -273,7 +274,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "resolved",
+                    Kind.RESOLVED,
                     who.user_id,
                     command.resolution,
                     data={

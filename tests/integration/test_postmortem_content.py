@@ -3,7 +3,7 @@
 from bot.config import Policy
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import ops
-from bot.domain.timeline import Entry
+from bot.domain.timeline import Entry, Kind
 from bot.store import timeline
 from bot.store.db import Pool
 from tests.conftest import FakeClock
@@ -241,10 +241,10 @@ async def test_actions_and_reminders_in_the_timeline_are_reported(
     channel = await bot.declare("sev1 Checkout errors")
     bob = bot.slack.resolve_user("bob")
     steps = [
-        ("reminder", None, "Update #1 is overdue", {}),
-        ("action_requested", bob, "kill", {"action": "kill", "params": {"feature": "capture"}}),
-        ("action_approved", None, "kill", {"action": "kill", "by": "U0CAROL"}),
-        ("action_executed", None, "kill", {"action": "kill", "result": "rollout at 0%"}),
+        (Kind.REMINDER, None, "Update #1 is overdue", {}),
+        (Kind.ACTION_REQUESTED, bob, "kill", {"action": "kill", "params": {"feature": "capture"}}),
+        (Kind.ACTION_APPROVED, None, "kill", {"action": "kill", "by": "U0CAROL"}),
+        (Kind.ACTION_EXECUTED, None, "kill", {"action": "kill", "result": "rollout at 0%"}),
     ]
     async with db.acquire() as conn:
         incident_id = await conn.fetchval("SELECT id FROM incidents")
