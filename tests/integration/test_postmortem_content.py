@@ -164,7 +164,7 @@ async def test_the_summary_names_roles_and_severity_changes(bot: Sandbox, clock:
         "  - 2026-11-24 09:40 UTC: SEV-2 High → SEV-1 Critical",
         "- **Started:** 2026-11-24 09:30 UTC",
         "- **Ended:** 2026-11-24 10:30 UTC",
-        "- **Duration:** 1h 00m",
+        "- **Duration:** 1h",
         "- **Incident commander:** alice",
         "- **Technical lead:** unassigned",
         "- **Communications:** Erin S",
