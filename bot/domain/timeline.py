@@ -30,8 +30,10 @@ class Section(StrEnum):
     """A `/incident note`, tagged for a post-mortem section or not."""
     UPDATE = "update"
     """A status update; its status is shown next to its number."""
-    MILESTONE = "milestone"
-    """Declaration and resolution."""
+    DECLARATION = "declaration"
+    """The declaration: its words are its headline."""
+    RESOLUTION = "resolution"
+    """The resolution and what fixed it."""
     CHANGE = "change"
     """A new severity or a role given to someone: "label: what it became"."""
     REMINDER = "reminder"
@@ -101,8 +103,8 @@ ACTION_KINDS = (
 )
 
 _SECTIONS = {
-    Kind.DECLARED: Section.MILESTONE,
-    Kind.RESOLVED: Section.MILESTONE,
+    Kind.DECLARED: Section.DECLARATION,
+    Kind.RESOLVED: Section.RESOLUTION,
     Kind.UPDATE: Section.UPDATE,
     Kind.SEVERITY_CHANGED: Section.CHANGE,
     Kind.ROLE_ASSIGNED: Section.CHANGE,

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from bot.config import Policy
 from bot.domain.clock import Clock
-from bot.domain.commands import Role, usage
+from bot.domain.commands import usage
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
-from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
+from bot.domain.timeline import Entry
 from bot.errors import NotAllowed, NotFound
 from bot.services.context import Invocation, incident_of_channel
 from bot.services.people import names_of
@@ -21,7 +21,6 @@ from bot.store import incidents, postmortems, timeline
 from bot.store.db import Pool
 
 TEMPLATE = "postmortem.md.j2"
-_STEPS = {kind: kind.value.removeprefix("action_") for kind in ACTION_KINDS}
 
 
 class PostmortemService:
@@ -96,9 +95,4 @@ class PostmortemService:
             now=now,
             zone=self.policy.timezone,
             named=lambda user: names.get(user, user) if user else "unassigned",
-            label=lambda key: severities.get(str(key)).label,
-            roles={role.value: role.label for role in Role},
-            tags={tag.value: tag.label.lower() for tag in NoteTag},
-            steps=_STEPS,
-            outcome=describe_result,
         )
