@@ -108,6 +108,10 @@ async def test_edits_and_pins_are_rows_of_their_own(bot: Sandbox, clock: FakeClo
         "📌 _pinned the message of 09:30:00 as a key event:_ cause: hot shard 7",
     ]
     assert "- 09:30:00 — alice pinned: cause: hot shard 7" in section(document, "## Timeline")
+    assert (
+        "_Messages people pinned: 1 (the bot's own pin of its incident summary is not counted)._"
+        in section(document, "## Timeline")
+    )
 
 
 async def test_key_times_count_from_the_declaration(bot: Sandbox, clock: FakeClock) -> None:
@@ -263,3 +267,23 @@ async def test_actions_and_reminders_in_the_timeline_are_reported(
         document, "## Key times"
     )
     assert "reminders 1" in section(document, "## Summary")
+
+
+async def test_a_refused_approval_reads_in_words_in_the_actions_table(
+    bot: Sandbox, db: Pool, clock: FakeClock
+) -> None:
+    channel = await bot.declare("sev1 Checkout errors")
+    bob = bot.slack.resolve_user("bob")
+    refusals = [("self", "the requester may not approve their own request")]
+    refusals += [("not_approver", "not one of the approvers")]
+    async with db.acquire() as conn:
+        incident_id = await conn.fetchval("SELECT id FROM incidents")
+        for reason, _ in refusals:
+            clock.advance(minutes=1)
+            data = {"action": "kill", "by": bob, "reason": reason}
+            refused = Entry(clock.now, Kind.ACTION_REFUSED, bob, "refused: kill", data=data)
+            await timeline.append(conn, incident_id, refused)
+    document = await resolved_postmortem(bot, channel)
+
+    results = [row[4] for row in table_rows(document, "## Actions taken")]
+    assert results == [words for _, words in refusals]
