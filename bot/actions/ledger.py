@@ -9,21 +9,22 @@ timestamped".
 from datetime import datetime
 
 from bot.domain.approval import ApprovalEvent, ApprovalRequest, ApprovalStatus, Verdict, apply
+from bot.domain.timeline import Kind
 from bot.store import approvals, timeline
 from bot.store.db import Connection
 from bot.store.timeline import Entry
 
 STAMPS = {
-    ApprovalEvent.VOTE: "action_approved",
-    ApprovalEvent.APPROVE: "action_approved",
-    ApprovalEvent.DENY: "action_denied",
-    ApprovalEvent.EXPIRE: "action_expired",
-    ApprovalEvent.REVOKE: "action_denied",
+    ApprovalEvent.VOTE: Kind.ACTION_APPROVED,
+    ApprovalEvent.APPROVE: Kind.ACTION_APPROVED,
+    ApprovalEvent.DENY: Kind.ACTION_DENIED,
+    ApprovalEvent.EXPIRE: Kind.ACTION_EXPIRED,
+    ApprovalEvent.REVOKE: Kind.ACTION_DENIED,
 }
 RESULT_STAMPS = {
-    ApprovalStatus.SUCCEEDED: "action_executed",
-    ApprovalStatus.FAILED: "action_failed",
-    ApprovalStatus.UNKNOWN: "action_unknown",
+    ApprovalStatus.SUCCEEDED: Kind.ACTION_EXECUTED,
+    ApprovalStatus.FAILED: Kind.ACTION_FAILED,
+    ApprovalStatus.UNKNOWN: Kind.ACTION_UNKNOWN,
 }
 
 
@@ -35,7 +36,7 @@ async def record(
     Returns the request as moved, or None when the click changes nothing.
     """
     if verdict.refusal is not None and verdict.refusal.is_stamped:
-        await stamp(conn, current, "action_refused", user, now, reason=verdict.refusal.value)
+        await stamp(conn, current, Kind.ACTION_REFUSED, user, now, reason=verdict.refusal.value)
     if verdict.event is None:
         return None
     if verdict.event in (ApprovalEvent.VOTE, ApprovalEvent.APPROVE):
@@ -51,7 +52,7 @@ async def record(
 async def stamp(
     conn: Connection,
     request: ApprovalRequest,
-    kind: str,
+    kind: Kind,
     by: str | None,
     now: datetime,
     *,
@@ -71,5 +72,5 @@ async def stamp(
         "required": request.rule.required,
         **extra,
     }
-    body = f"{kind.removeprefix('action_')}: {request.action}"
+    body = f"{kind.step}: {request.action}"
     await timeline.append(conn, request.incident_id, Entry(now, kind, by, body, data=data))

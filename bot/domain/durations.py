@@ -21,18 +21,28 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(delta: timedelta) -> str:
-    """Render a duration compactly for people: `2d 3h`, `1h 05m`, `12m`, `40s`."""
+    """A duration as people say it, leaving out what is zero: `40s`, `15m`, `1h`, `1h 5m`,
+    `1 day`, `2 days 3h`. Below an hour seconds are dropped, from a day on minutes are.
+    """
     seconds = max(0, int(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return " ".join([f"{days} day{'s' if days > 1 else ''}", *([f"{hours}h"] if hours else [])])
     if hours:
-        return f"{hours}h {minutes:02d}m"
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     if minutes:
         return f"{minutes}m"
     return f"{secs}s"
+
+
+_ONE = {timedelta(days=1): "day", timedelta(hours=1): "hour", timedelta(minutes=1): "minute"}
+
+
+def format_period(delta: timedelta) -> str:
+    """How often something recurs: `every hour`, `every day`, `every 15m`, `every 4h`."""
+    return f"every {_ONE.get(delta) or format_duration(delta)}"
 
 
 def _coerce_duration(value: object) -> object:

@@ -38,18 +38,25 @@ class KeyTime:
     name: str
     at: datetime | None
     after: timedelta | None
+    target: timedelta | None = None
+    """What the policy asks for, where it asks for something (first response)."""
 
 
-def key_times(incident: Incident, entries: Sequence[Entry]) -> list[KeyTime]:
-    """Each key moment and how long after the declaration it came (None: it has not happened)."""
+def key_times(
+    incident: Incident, entries: Sequence[Entry], respond_within: timedelta | None = None
+) -> list[KeyTime]:
+    """Each key moment and how long after the declaration it came (None: it has not happened);
+    the first response carries the severity's `respond_within` as its target."""
     moments = {
         "first response": _first(entries, lambda e: e.kind in RESPONSES and e.actor is not None),
         "commander assigned": _commander_assigned(incident, entries),
         "mitigation": _mitigation(entries),
         "resolution": incident.resolved_at,
     }
+    targets = {"first response": respond_within}
     return [
-        KeyTime(name, at, at - incident.declared_at if at else None) for name, at in moments.items()
+        KeyTime(name, at, at - incident.declared_at if at else None, targets.get(name))
+        for name, at in moments.items()
     ]
 
 

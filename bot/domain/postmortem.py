@@ -6,18 +6,20 @@ repeated in a document shared with the channel: people delete what they should n
 """
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any
 
+from bot.domain.approval import Refusal
 from bot.domain.incident import Incident
 from bot.domain.keytimes import KeyTime, key_times
 from bot.domain.markdown import from_slack
+from bot.domain.presentation import Shown, show
 from bot.domain.severity import SeverityPolicy
 from bot.domain.slack_events import permalink, slack_time
 from bot.domain.status import Status
-from bot.domain.timeline import ABOUT_A_MESSAGE, ACTION_KINDS, Entry, Kind, NoteTag
+from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag, Section, describe_result
 
 BOT_NAME = "incident-bot"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
@@ -27,17 +29,45 @@ _STATUSES = frozenset(Status)
 
 @dataclass(frozen=True)
 class Row:
-    """One timeline entry as the table shows it; `text` is plain (Slack markup decoded)."""
+    """One timeline entry as the table shows it.
+
+    `text` is plain (Slack markup decoded) and is what the entry says: a person's words, the
+    name of whoever got a role, a severity change, the action an action step is about.
+    """
 
     time: str
     who: str
-    kind: str
+    shown: Shown
     text: str
-    data: Mapping[str, Any]
     about: str | None = None
+    """The time of the message an edit, deletion or pin is about."""
     link: str | None = None
     is_hidden: bool = False
+    """The message was deleted: its words (and its edits' and pins') are not shown."""
     is_key: bool = False
+    """A message that someone pinned."""
+
+
+@dataclass(frozen=True)
+class ActionStep:
+    """One step of a requested action, as the Actions table shows it."""
+
+    time: str
+    step: str
+    action: str
+    """The action and its parameters: `kill feature=checkout`."""
+    by: str
+    result: str
+    """What came of it, or why it was refused, in words."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """How much happened, counted from the timeline (updates are counted on the incident)."""
+
+    messages: int
+    notes: int
+    reminders: int
 
 
 @dataclass(frozen=True)
@@ -45,6 +75,11 @@ class Phase:
     status: Status
     start: datetime
     end: datetime
+
+    @property
+    def is_milestone(self) -> bool:
+        """Resolution is a moment, drawn as a milestone, not a phase."""
+        return self.status is Status.RESOLVED
 
 
 @dataclass(frozen=True)
@@ -68,9 +103,9 @@ class Facts:
     phases: list[Phase]
     severity_changes: list[SeverityChange]
     key_times: list[KeyTime]
-    actions: list[Row]
+    actions: list[ActionStep]
     notes: dict[NoteTag, list[Noted]]
-    counts: dict[str, int]
+    activity: Activity
     impacts: list[Noted]
     """Impact as reported in updates (the update form asks for it), oldest first."""
 
@@ -97,38 +132,44 @@ def facts(
     workspace_url: str | None = None,
 ) -> Facts:
     """Everything the document shows; message links only when the workspace's URL is known."""
-    links = _Links(workspace_url, incident.channel_id)
-    rows = _rows(entries, names, tz, links)
+    reader = _Reader(names, severities, tz, _Links(workspace_url, incident.channel_id), entries)
+    rows = _rows(entries, reader)
     notes: dict[NoteTag, list[Noted]] = {tag: [] for tag in NoteTag}
-    counts: dict[str, int] = {}
     for entry, row in zip(entries, rows, strict=True):
-        counts[entry.kind] = counts.get(entry.kind, 0) + 1
-        tag = entry.data.get("tag") if entry.kind == Kind.NOTE else None
-        if tag in notes:
-            notes[NoteTag(tag)].append(Noted(entry.at, row.who, row.text))
+        if row.shown.tag is not None:
+            notes[row.shown.tag].append(Noted(entry.at, row.who, row.text))
+    kinds = Counter(entry.kind for entry in entries)
     return Facts(
         rows=rows,
-        key_events=[r for r in rows if r.kind == Kind.PINNED],
+        key_events=[r for r in rows if r.shown.section is Section.KEY_EVENT],
         phases=phases(incident, entries, now),
-        severity_changes=[
-            SeverityChange(
-                e.at,
-                severities.get(str(e.data.get("from"))).label,
-                severities.get(str(e.data.get("to"))).label,
-            )
-            for e in entries
-            if e.kind == Kind.SEVERITY_CHANGED
+        severity_changes=_severity_changes(entries, severities),
+        key_times=key_times(incident, entries, severities.get(incident.severity).respond_within),
+        actions=[
+            _step(entry, row, names)
+            for entry, row in zip(entries, rows, strict=True)
+            if row.shown.section is Section.ACTION
         ],
-        key_times=key_times(incident, entries),
-        actions=[r for r in rows if r.kind in ACTION_KINDS],
         notes=notes,
-        counts=counts,
+        activity=Activity(kinds[Kind.MESSAGE], kinds[Kind.NOTE], kinds[Kind.REMINDER]),
         impacts=[
             Noted(entry.at, row.who, str(entry.data["impact"]))
             for entry, row in zip(entries, rows, strict=True)
             if entry.kind == Kind.UPDATE and entry.data.get("impact")
         ],
     )
+
+
+def _severity_changes(entries: Sequence[Entry], severities: SeverityPolicy) -> list[SeverityChange]:
+    return [
+        SeverityChange(
+            e.at,
+            severities.get(str(e.data.get("from"))).label,
+            severities.get(str(e.data.get("to"))).label,
+        )
+        for e in entries
+        if e.kind == Kind.SEVERITY_CHANGED
+    ]
 
 
 @dataclass(frozen=True)
@@ -143,37 +184,92 @@ class _Links:
         return permalink(self.workspace_url, self.channel_id, entry.slack_ts, thread)
 
 
-def _rows(
-    entries: Sequence[Entry], names: Mapping[str, str], tz: tzinfo, links: _Links
-) -> list[Row]:
-    deleted = {e.slack_ts for e in entries if e.kind == Kind.MESSAGE_DELETED}
-    pinned = {e.slack_ts for e in entries if e.kind == Kind.PINNED}
+class _Reader:
+    """Turns entries into rows, knowing the names, the severities and which messages are gone."""
+
+    def __init__(
+        self,
+        names: Mapping[str, str],
+        severities: SeverityPolicy,
+        tz: tzinfo,
+        links: _Links,
+        entries: Sequence[Entry],
+    ) -> None:
+        self.names, self.severities, self.tz, self.links = names, severities, tz, links
+        self.deleted = {e.slack_ts for e in entries if e.kind == Kind.MESSAGE_DELETED}
+        self.pinned = {e.slack_ts for e in entries if e.kind == Kind.PINNED}
+
+    def row(self, entry: Entry, time: str) -> Row:
+        shown = show(entry, self.severities)
+        is_about = entry.kind in ABOUT_A_MESSAGE and entry.slack_ts is not None
+        is_gone = is_about and entry.slack_ts in self.deleted
+        return Row(
+            time=time,
+            who=self.names.get(entry.actor, entry.actor) if entry.actor else BOT_NAME,
+            shown=shown,
+            text="" if is_gone else self._text(entry, shown),
+            about=_about(entry, self.tz) if is_about and entry.kind != Kind.MESSAGE else None,
+            link=self.links.to(entry) if is_about and not is_gone else None,
+            is_hidden=is_gone and entry.kind != Kind.MESSAGE_DELETED,
+            is_key=entry.kind == Kind.MESSAGE and entry.slack_ts in self.pinned,
+        )
+
+    def _text(self, entry: Entry, shown: Shown) -> str:
+        if shown.person is not None:
+            return self.names.get(shown.person, shown.person)
+        if shown.subject is not None:
+            return shown.subject
+        return from_slack(entry.body, self.names)
+
+
+def _rows(entries: Sequence[Entry], reader: _Reader) -> list[Row]:
+    """Each entry's row; a time carries its date only when the day changes."""
     rows: list[Row] = []
     day: date | None = None
     for entry in entries:
-        local = entry.at.astimezone(tz)
-        time = local.strftime("%H:%M:%S" if local.date() == day else "%Y-%m-%d %H:%M:%S")
-        day = local.date()
-        is_about = entry.kind in ABOUT_A_MESSAGE and entry.slack_ts is not None
-        is_hidden = is_about and entry.slack_ts in deleted
+        local = entry.at.astimezone(reader.tz)
         rows.append(
-            Row(
-                time=time,
-                who=names.get(entry.actor, entry.actor) if entry.actor else BOT_NAME,
-                kind=entry.kind,
-                text="" if is_hidden else from_slack(entry.body, names),
-                data=entry.data,
-                about=_about(entry, tz) if is_about and entry.kind != Kind.MESSAGE else None,
-                link=links.to(entry) if is_about and not is_hidden else None,
-                is_hidden=is_hidden,
-                is_key=entry.kind == Kind.MESSAGE and entry.slack_ts in pinned,
+            reader.row(
+                entry, local.strftime("%H:%M:%S" if local.date() == day else "%Y-%m-%d %H:%M:%S")
             )
         )
+        day = local.date()
     return rows
 
 
 def _about(entry: Entry, tz: tzinfo) -> str:
     return slack_time(entry.slack_ts or "0").astimezone(tz).strftime("%H:%M:%S")
+
+
+def _step(entry: Entry, row: Row, names: Mapping[str, str]) -> ActionStep:
+    data = entry.data
+    params = data.get("params")
+    if isinstance(params, Mapping):
+        with_params = "".join(f" {key}={value}" for key, value in params.items())
+    else:
+        with_params = f" {params}" if params else ""
+    by = data.get("by")
+    return ActionStep(
+        time=row.time,
+        step=entry.kind.step,
+        action=f"{data.get('action', '')}{with_params}".strip(),
+        by=names.get(by, by) if by else row.who,
+        result=describe_result(data.get("result")) or describe_refusal(data.get("reason")),
+    )
+
+
+_REFUSALS: dict[str, str] = {
+    Refusal.SELF: "the requester may not approve their own request",
+    Refusal.NOT_APPROVER: "not one of the approvers",
+}
+
+
+def describe_refusal(reason: object) -> str:
+    """Why a step was refused or stopped, in words: the ledger stores a refusal's code
+    (`self`) or a phrase (`checked before running`)."""
+    if reason is None:
+        return ""
+    return _REFUSALS.get(str(reason)) or str(reason).replace("_", " ")
 
 
 def phases(incident: Incident, entries: Sequence[Entry], now: datetime) -> list[Phase]:

@@ -13,9 +13,28 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
     @property
+    def label(self) -> str:
+        """The status as every message and document writes it: `Investigating`."""
+        return self.value.capitalize()
+
+    @property
+    def update_label(self) -> str:
+        """What an update's words are while the incident has this status: an update that says
+        `investigating` reports findings, `identified` names the cause, and so on."""
+        return _UPDATE_LABELS[self]
+
+    @property
     def is_open(self) -> bool:
         return self is not Status.RESOLVED
 
+
+_UPDATE_LABELS = {
+    Status.INVESTIGATING: "Findings",
+    Status.IDENTIFIED: "Cause",
+    Status.MITIGATING: "Actions taken",
+    Status.MONITORING: "Progress",
+    Status.RESOLVED: "Resolution",
+}
 
 OPEN_STATUSES: tuple[Status, ...] = tuple(s for s in Status if s.is_open)
 

@@ -11,8 +11,44 @@ from enum import StrEnum
 from typing import Any
 
 
+class Section(StrEnum):
+    """The part of the story an entry tells, which decides how a document shows it.
+
+    Templates choose an entry's look by its section, never by its kind, so a new kind joins a
+    section (and gets a label) instead of a branch in every template an operator may override.
+    """
+
+    MESSAGE = "message"
+    """A person's message in the channel."""
+    EDIT = "edit"
+    """A person's edit of a message (`about` says which)."""
+    DELETION = "deletion"
+    """A message deleted (`about` says which); its text is never shown again."""
+    KEY_EVENT = "key_event"
+    """A message a person pinned."""
+    NOTE = "note"
+    """A `/incident note`, tagged for a post-mortem section or not."""
+    UPDATE = "update"
+    """A status update; its status is shown next to its number."""
+    DECLARATION = "declaration"
+    """The declaration: its words are its headline."""
+    RESOLUTION = "resolution"
+    """The resolution and what fixed it."""
+    CHANGE = "change"
+    """A new severity or a role given to someone: "label: what it became"."""
+    REMINDER = "reminder"
+    """What the bot did on its own about the cadence: reminders, snoozes, escalations."""
+    ALERT = "alert"
+    """Alerts attached to the incident."""
+    ACTION = "action"
+    """A step of a requested action: requested, approved, refused, executed…"""
+
+
 class Kind(StrEnum):
-    """Entry kinds. System facts are stamped by the service that causes them."""
+    """Every kind of entry written. System facts are stamped by the service that causes them.
+
+    The values are what the `timeline_entries.kind` column holds: never change one.
+    """
 
     DECLARED = "declared"
     UPDATE = "update"
@@ -25,7 +61,9 @@ class Kind(StrEnum):
     MESSAGE_DELETED = "message_deleted"
     PINNED = "pinned"
     REMINDER = "reminder"
-    ALERT = "alert"
+    REMINDER_SNOOZED = "reminder_snoozed"
+    ESCALATION = "escalation"
+    ALERT_ATTACHED = "alert_attached"
     ACTION_REQUESTED = "action_requested"
     ACTION_APPROVED = "action_approved"
     ACTION_DENIED = "action_denied"
@@ -34,6 +72,20 @@ class Kind(StrEnum):
     ACTION_FAILED = "action_failed"
     ACTION_EXPIRED = "action_expired"
     ACTION_UNKNOWN = "action_unknown"
+
+    @property
+    def label(self) -> str:
+        """The kind as people read it: `Action requested`, `Reminder snoozed`."""
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def section(self) -> Section:
+        return _SECTIONS[self]
+
+    @property
+    def step(self) -> str:
+        """An action kind's step (`requested`, `executed`); empty for any other kind."""
+        return self.value.removeprefix("action_") if self in ACTION_KINDS else ""
 
 
 ABOUT_A_MESSAGE = frozenset({Kind.MESSAGE, Kind.MESSAGE_EDITED, Kind.MESSAGE_DELETED, Kind.PINNED})
@@ -50,13 +102,31 @@ ACTION_KINDS = (
     Kind.ACTION_UNKNOWN,
 )
 
+_SECTIONS = {
+    Kind.DECLARED: Section.DECLARATION,
+    Kind.RESOLVED: Section.RESOLUTION,
+    Kind.UPDATE: Section.UPDATE,
+    Kind.SEVERITY_CHANGED: Section.CHANGE,
+    Kind.ROLE_ASSIGNED: Section.CHANGE,
+    Kind.NOTE: Section.NOTE,
+    Kind.MESSAGE: Section.MESSAGE,
+    Kind.MESSAGE_EDITED: Section.EDIT,
+    Kind.MESSAGE_DELETED: Section.DELETION,
+    Kind.PINNED: Section.KEY_EVENT,
+    Kind.REMINDER: Section.REMINDER,
+    Kind.REMINDER_SNOOZED: Section.REMINDER,
+    Kind.ESCALATION: Section.REMINDER,
+    Kind.ALERT_ATTACHED: Section.ALERT,
+    **{kind: Section.ACTION for kind in ACTION_KINDS},
+}
+
 
 @dataclass(frozen=True)
 class Entry:
     """One stamped fact. `actor` is a Slack user id, or None for the bot and integrations."""
 
     at: datetime
-    kind: str
+    kind: Kind
     actor: str | None
     body: str
     slack_ts: str | None = None

@@ -32,6 +32,7 @@ from bot.domain.clock import Clock
 from bot.domain.commands import Declare
 from bot.domain.incident import Incident
 from bot.domain.severity import SeverityLevel
+from bot.domain.timeline import Kind
 from bot.errors import NotAllowed, NotFound
 from bot.services.context import Invocation, Reply
 from bot.services.incidents import IncidentService
@@ -216,7 +217,7 @@ class AlertService:
                 incident.id,
                 Entry(
                     now,
-                    "alert_attached",
+                    Kind.ALERT_ATTACHED,
                     None,
                     f"{alert.source_name} alert {alert.status}: {alert.title}",
                     data={"alert_ids": [stored.id], "firing": int(alert.is_firing)},
@@ -313,7 +314,7 @@ class AlertDigests:
                 incident_id,
                 Entry(
                     now,
-                    "alert_attached",
+                    Kind.ALERT_ATTACHED,
                     None,
                     f"{len(ids)} alert(s) attached ({len(ids) - resolved} firing, {resolved} resolved)",
                     slack_ts=ts,

@@ -30,6 +30,7 @@ from bot.domain.approval import (
 from bot.domain.clock import Clock
 from bot.domain.commands import RequestAction
 from bot.domain.params import bind
+from bot.domain.timeline import Kind
 from bot.errors import NotAllowed, NotFound, SlackRefused
 from bot.scheduler import Run
 from bot.services.background import Background
@@ -145,7 +146,7 @@ class ApprovalService:
                 expires_at=now + entry.expires_after,
                 rule=entry.rule,
             )
-            await ledger.stamp(conn, request, "action_requested", who.user_id, now)
+            await ledger.stamp(conn, request, Kind.ACTION_REQUESTED, who.user_id, now)
             await jobs.schedule(
                 conn,
                 key=f"{EXPIRY_JOB}:{request.id}",
@@ -207,7 +208,7 @@ class ApprovalService:
             target = apply(current.status, ApprovalEvent.EXPIRE)
             moved = await approvals.move(conn, request_id, current.status, target, at=now)
             if moved is not None:
-                await ledger.stamp(conn, moved, "action_expired", None, now)
+                await ledger.stamp(conn, moved, Kind.ACTION_EXPIRED, None, now)
         if moved is not None:
             await self._show(moved)
 
@@ -217,7 +218,9 @@ class ApprovalService:
         async with self.pool.acquire() as conn, conn.transaction():
             orphans = await approvals.abandon_orphans(conn, LOST, at=now)
             for orphan in orphans:
-                await ledger.stamp(conn, orphan, "action_unknown", None, now, result=LOST.as_json())
+                await ledger.stamp(
+                    conn, orphan, Kind.ACTION_UNKNOWN, None, now, result=LOST.as_json()
+                )
         for orphan in orphans:
             log.warning("action_outcome_unknown", request_id=orphan.id, action=orphan.action)
             self.background.start(

@@ -22,6 +22,7 @@ from bot.domain.commands import Declare
 from bot.domain.effects import Effect
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
+from bot.domain.timeline import Kind
 from bot.outbox import FollowUp
 from bot.services import reminders
 from bot.services.context import Invocation
@@ -89,7 +90,7 @@ class DeclarationService:
                 incident.id,
                 Entry(
                     now,
-                    "declared",
+                    Kind.DECLARED,
                     user,
                     f"Declared {command.severity.label}: {command.title}",
                     data={"severity": command.severity.key, "channel": incident.channel_name},

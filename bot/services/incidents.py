@@ -15,6 +15,7 @@ from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, R
 from bot.domain.effects import NewEffect
 from bot.domain.incident import Incident
 from bot.domain.status import Status
+from bot.domain.timeline import Kind
 from bot.errors import UsageError
 from bot.services import reminders
 from bot.services.commands import usage
@@ -81,7 +82,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "update",
+                    Kind.UPDATE,
                     who.user_id,
                     command.text,
                     data={
@@ -131,7 +132,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "severity_changed",
+                    Kind.SEVERITY_CHANGED,
                     who.user_id,
                     f"Severity {current.severity} → {incident.severity}",
                     data={"from": current.severity, "to": incident.severity},
@@ -168,7 +169,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "role_assigned",
+                    Kind.ROLE_ASSIGNED,
                     who.user_id,
                     f"{command.role.label}: {command.user_id}",
                     data={
@@ -213,7 +214,7 @@ class IncidentService:
                 incident.id,
                 Entry(
                     now,
-                    "resolved",
+                    Kind.RESOLVED,
                     who.user_id,
                     command.resolution,
                     data={

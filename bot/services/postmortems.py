@@ -8,10 +8,9 @@ from collections.abc import Sequence
 
 from bot.config import Policy
 from bot.domain.clock import Clock
-from bot.domain.commands import Role
 from bot.domain.incident import Incident
 from bot.domain.postmortem import facts, people_in
-from bot.domain.timeline import ACTION_KINDS, Entry, NoteTag, describe_result
+from bot.domain.timeline import Entry
 from bot.errors import NotFound
 from bot.services.commands import usage
 from bot.services.context import Invocation, incident_of_channel
@@ -23,7 +22,6 @@ from bot.store import incidents, outbox, postmortems, timeline
 from bot.store.db import Pool
 
 TEMPLATE = "postmortem.md.j2"
-_STEPS = {kind: kind.value.removeprefix("action_") for kind in ACTION_KINDS}
 
 
 class PostmortemService:
@@ -98,9 +96,4 @@ class PostmortemService:
             now=now,
             zone=self.policy.timezone,
             named=lambda user: names.get(user, user) if user else "unassigned",
-            label=lambda key: severities.get(str(key)).label,
-            roles={role.value: role.label for role in Role},
-            tags={tag.value: tag.label.lower() for tag in NoteTag},
-            steps=_STEPS,
-            outcome=describe_result,
         )

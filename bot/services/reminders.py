@@ -24,6 +24,7 @@ from bot.domain.clock import Clock
 from bot.domain.durations import format_duration
 from bot.domain.escalation import applies, deadline, escalation_plan
 from bot.domain.incident import Incident
+from bot.domain.timeline import Kind
 from bot.scheduler import JobHandler, Run
 from bot.services.context import incident_of_channel
 from bot.slack import effects
@@ -164,7 +165,7 @@ class Reminders:
                 incident.id,
                 Entry(
                     now,
-                    REMINDER,
+                    Kind.REMINDER,
                     None,
                     f"Reminder: Update #{incident.update_count + 1} is due",
                     data={"job": job.key, **_late(run)},
@@ -198,7 +199,7 @@ class Reminders:
                 incident.id,
                 Entry(
                     now,
-                    ESCALATION,
+                    Kind.ESCALATION,
                     None,
                     f"Escalated: unresolved after {format_duration(after)}",
                     data={"step": step, "notify": job.payload["notify"], **_late(run)},
@@ -224,7 +225,7 @@ class Reminders:
                 incident.id,
                 Entry(
                     now,
-                    ESCALATION,
+                    Kind.ESCALATION,
                     None,
                     f"No incident commander after {format_duration(within)}",
                     data={"rule": RESPOND_WITHIN, **_late(run)},
@@ -255,7 +256,7 @@ class Reminders:
                 incident.id,
                 Entry(
                     now,
-                    "reminder_snoozed",
+                    Kind.REMINDER_SNOOZED,
                     user_id,
                     f"Reminders snoozed for {minutes} min",
                     data={"minutes": minutes, "until": until.isoformat(), "reminder": reminder},

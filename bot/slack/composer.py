@@ -8,11 +8,12 @@ from typing import Protocol
 from bot.config import Policy
 from bot.domain.commands import Role
 from bot.domain.incident import Incident, next_update_due
-from bot.domain.mrkdwn import Mrkdwn, quote
+from bot.domain.mrkdwn import Mrkdwn, escape, mention, quote
+from bot.domain.presentation import Shown, show
 from bot.domain.severity import SeverityLevel
 from bot.domain.slack_events import permalink
 from bot.domain.status import Status
-from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag
+from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag, Section
 from bot.errors import IncidentBotError, SlackRefused, UsageError
 from bot.slack.messages import SlackMessage, build_message, truncate
 from bot.slack.templates import Templates
@@ -27,10 +28,16 @@ class ListedIncident:
 
 @dataclass(frozen=True)
 class TimelineLine:
+    """One entry of `/incident timeline`: what it says (`text`), how people read it (`shown`)."""
+
     entry: Entry
+    shown: Shown
     text: Mrkdwn
+    """A person's words quoted back (mentions kept, cut to MAX_TIMELINE_TEXT), who got a role,
+    or a severity change."""
     link: str | None
     is_hidden: bool
+    """The message was deleted: neither its words nor its edits' and pins' are shown."""
 
 
 class HelpEntry(Protocol):
@@ -200,22 +207,27 @@ class Composer:
     ) -> SlackMessage:
         """The last entries, people's words quoted back with their mentions; deleted ones hidden."""
         deleted = {e.slack_ts for e in entries if e.kind == Kind.MESSAGE_DELETED}
-        lines = [
-            TimelineLine(
-                e,
-                quote(truncate(e.body, MAX_TIMELINE_TEXT)),
-                _link(workspace_url, incident.channel_id, e),
-                e.slack_ts in deleted,
-            )
-            for e in entries
-        ]
+        lines = [self._line(e, e.slack_ts in deleted, incident, workspace_url) for e in entries]
         return self._compose(
-            "timeline.mrkdwn.j2",
-            lines=lines,
-            total=total,
-            zone=self.policy.timezone,
-            tags={tag.value: tag.label for tag in NoteTag},
-            roles={role.value: role.label for role in Role},
+            "timeline.mrkdwn.j2", lines=lines, total=total, zone=self.policy.timezone
+        )
+
+    def _line(
+        self, entry: Entry, is_gone: bool, incident: Incident, workspace_url: str | None
+    ) -> TimelineLine:
+        shown = show(entry, self.policy.severities)
+        if shown.person is not None:
+            text = mention(shown.person)
+        elif shown.section is Section.CHANGE and shown.subject is not None:
+            text = Mrkdwn(escape(shown.subject))
+        else:
+            text = quote(truncate(entry.body, MAX_TIMELINE_TEXT))
+        return TimelineLine(
+            entry,
+            shown,
+            text,
+            None if is_gone else _link(workspace_url, incident.channel_id, entry),
+            is_gone and entry.kind != Kind.MESSAGE_DELETED,
         )
 
     def postmortem_shared(self, incident: Incident, entries: int) -> str:

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.cadence import SNOOZE_MINUTES
+from bot.domain.durations import format_duration
 from bot.domain.escalation import mentions
 from bot.domain.grammar import MAX_TEXT
 from bot.domain.incident import Incident
@@ -34,7 +35,7 @@ UPDATE_FORM = "reminder.update"
 """callback_id of the update modal."""
 
 MAX_FIELD = 1000
-"""Impact and next steps: short by nature; with the actions taken they fit one message."""
+"""Impact and next steps: short by nature; with the update's words they fit one message."""
 
 
 class FormField:
@@ -85,7 +86,7 @@ class ReminderMessages:
             ),
             *(
                 ButtonElement(
-                    text=f"Snooze {minutes} min",
+                    text=f"Snooze {format_duration(timedelta(minutes=minutes))}",
                     action_id=f"{SNOOZE_PREFIX}{minutes}",
                     value=str(minutes),
                 )
@@ -98,7 +99,13 @@ class ReminderMessages:
 
     def snoozed(self, *, user: str, minutes: int, until: datetime) -> SlackMessage:
         return build_message(
-            self._render("reminder_snoozed.mrkdwn.j2", user=user, minutes=minutes, until=until)
+            self._render(
+                "reminder_snoozed.mrkdwn.j2",
+                user=user,
+                minutes=minutes,
+                length=timedelta(minutes=minutes),
+                until=until,
+            )
         )
 
     def escalation(
@@ -143,7 +150,7 @@ class ReminderMessages:
                     FormField.IMPACT, "Impact", "Who is affected, and how badly", optional=True
                 ),
                 _text_input(
-                    FormField.ACTIONS, "Actions taken", "What was done since the last update"
+                    FormField.ACTIONS, "Update", "What was found or done since the last update"
                 ),
                 _text_input(
                     FormField.NEXT_STEPS,
@@ -156,7 +163,7 @@ class ReminderMessages:
 
 
 def _status_input(incident: Incident) -> InputBlock:
-    options = [Option(value=s.value, label=s.capitalize()) for s in OPEN_STATUSES]
+    options = [Option(value=s.value, label=s.label) for s in OPEN_STATUSES]
     return InputBlock(
         block_id=FormField.STATUS,
         label="Current status",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from bot.domain.durations import format_duration
+from bot.domain.durations import format_duration, format_period
 from bot.domain.markdown import inline, link
 from bot.domain.mrkdwn import Mrkdwn, channel_link, escape, mention, slack_link
 
@@ -68,6 +68,7 @@ class Templates:
             "duration": lambda delta: (
                 format_duration(delta) if isinstance(delta, timedelta) else "—"
             ),
+            "every": format_period,
             "when": self.when,
             "clock": self.clock,
             "local": self.local,

@@ -6,7 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.timeline import Entry
+import asyncpg
+
+from bot.domain.timeline import Entry, Kind
 from bot.store.db import Connection
 
 __all__ = ["Entry", "Stamped", "append", "entries", "latest", "stamp_channel_events"]
@@ -28,7 +30,7 @@ async def append(conn: Connection, incident_id: int, entry: Entry) -> int:
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
         incident_id,
         entry.at,
-        entry.kind,
+        entry.kind.value,
         entry.actor,
         entry.body,
         entry.slack_ts,
@@ -73,7 +75,7 @@ async def stamp_channel_events(
     and once per message; say what became of each."""
     columns: list[list[Any]] = [[] for _ in range(8)]
     for key, (channel_id, e) in events.items():
-        row = (channel_id, key, e.at, e.kind, e.actor, e.body, e.slack_ts, json.dumps(e.data))
+        row = (channel_id, key, e.at, e.kind.value, e.actor, e.body, e.slack_ts, json.dumps(e.data))
         for column, value in zip(columns, row, strict=True):
             column.append(value)
     rows = await conn.fetch(_STAMP, *columns, received_at)
@@ -86,7 +88,7 @@ async def entries(conn: Connection, incident_id: int) -> list[Entry]:
         f"SELECT {_COLUMNS} FROM timeline_entries WHERE incident_id = $1 ORDER BY at, id",
         incident_id,
     )
-    return [Entry(**dict(r)) for r in rows]
+    return [_entry(r) for r in rows]
 
 
 async def latest(conn: Connection, incident_id: int, count: int) -> tuple[list[Entry], int]:
@@ -102,4 +104,9 @@ async def latest(conn: Connection, incident_id: int, count: int) -> tuple[list[E
     total: int = await conn.fetchval(
         "SELECT count(*) FROM timeline_entries WHERE incident_id = $1", incident_id
     )
-    return [Entry(**dict(r)) for r in rows], total
+    return [_entry(r) for r in rows], total
+
+
+def _entry(row: asyncpg.Record) -> Entry:
+    """A stored row as an entry: the `kind` column's text becomes its `Kind`."""
+    return Entry(**{**dict(row), "kind": Kind(row["kind"])})

@@ -3,7 +3,7 @@
 from bot.demo.sandbox import Sandbox
 from bot.store.db import Pool
 from tests.conftest import FakeClock
-from tests.integration.helpers import message_in, reply_to, stamped
+from tests.integration.helpers import message_in, reply_to, run_in, stamped
 
 
 async def test_a_note_is_stamped_and_shown_in_the_channel(bot: Sandbox, db: Pool) -> None:
@@ -89,6 +89,23 @@ async def test_timeline_quotes_people_without_pinging_and_hides_deleted_text(
     assert "xoxp-secret" not in shown
     assert "_(message deleted)_" in shown
     assert "_deleted a message_" in shown
+
+
+async def test_timeline_shows_the_bots_own_entries_as_people_read_them(bot: Sandbox) -> None:
+    channel = await bot.declare("sev2 Checkout errors")
+    bob = bot.slack.resolve_user("bob")
+    await run_in(bot, channel, "update identified: bad deploy", "Update #1")
+    await run_in(bot, channel, "severity sev1", "Severity changed")
+    await run_in(bot, channel, f"assign lead <@{bob}|bob>", "is now")
+    await run_in(bot, channel, "note lesson: canary first", "canary first")
+    await bot.command("timeline", user="bob", channel=channel.id)
+
+    shown = await reply_to(bot, "bob", "*Timeline*")
+    assert "*Update #1* (Identified): bad deploy" in shown
+    assert "Severity: SEV-2 High → SEV-1 Critical" in shown
+    assert f"Technical lead: <@{bob}>" in shown
+    assert ":memo: *Lesson:* canary first" in shown
+    assert "sev2 → sev1" not in shown
 
 
 async def test_timeline_outside_an_incident_channel_says_where_it_works(bot: Sandbox) -> None:

@@ -3,7 +3,7 @@
 from bot.config import Policy
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import ops
-from bot.domain.timeline import Entry
+from bot.domain.timeline import Entry, Kind
 from bot.store import timeline
 from bot.store.db import Pool
 from tests.conftest import FakeClock
@@ -108,6 +108,10 @@ async def test_edits_and_pins_are_rows_of_their_own(bot: Sandbox, clock: FakeClo
         "📌 _pinned the message of 09:30:00 as a key event:_ cause: hot shard 7",
     ]
     assert "- 09:30:00 — alice pinned: cause: hot shard 7" in section(document, "## Timeline")
+    assert (
+        "_Messages people pinned: 1 (the bot's own pin of its incident summary is not counted)._"
+        in section(document, "## Timeline")
+    )
 
 
 async def test_key_times_count_from_the_declaration(bot: Sandbox, clock: FakeClock) -> None:
@@ -164,7 +168,7 @@ async def test_the_summary_names_roles_and_severity_changes(bot: Sandbox, clock:
         "  - 2026-11-24 09:40 UTC: SEV-2 High → SEV-1 Critical",
         "- **Started:** 2026-11-24 09:30 UTC",
         "- **Ended:** 2026-11-24 10:30 UTC",
-        "- **Duration:** 1h 00m",
+        "- **Duration:** 1h",
         "- **Incident commander:** alice",
         "- **Technical lead:** unassigned",
         "- **Communications:** Erin S",
@@ -241,10 +245,10 @@ async def test_actions_and_reminders_in_the_timeline_are_reported(
     channel = await bot.declare("sev1 Checkout errors")
     bob = bot.slack.resolve_user("bob")
     steps = [
-        ("reminder", None, "Update #1 is overdue", {}),
-        ("action_requested", bob, "kill", {"action": "kill", "params": {"feature": "capture"}}),
-        ("action_approved", None, "kill", {"action": "kill", "by": "U0CAROL"}),
-        ("action_executed", None, "kill", {"action": "kill", "result": "rollout at 0%"}),
+        (Kind.REMINDER, None, "Update #1 is overdue", {}),
+        (Kind.ACTION_REQUESTED, bob, "kill", {"action": "kill", "params": {"feature": "capture"}}),
+        (Kind.ACTION_APPROVED, None, "kill", {"action": "kill", "by": "U0CAROL"}),
+        (Kind.ACTION_EXECUTED, None, "kill", {"action": "kill", "result": "rollout at 0%"}),
     ]
     async with db.acquire() as conn:
         incident_id = await conn.fetchval("SELECT id FROM incidents")
@@ -263,3 +267,23 @@ async def test_actions_and_reminders_in_the_timeline_are_reported(
         document, "## Key times"
     )
     assert "reminders 1" in section(document, "## Summary")
+
+
+async def test_a_refused_approval_reads_in_words_in_the_actions_table(
+    bot: Sandbox, db: Pool, clock: FakeClock
+) -> None:
+    channel = await bot.declare("sev1 Checkout errors")
+    bob = bot.slack.resolve_user("bob")
+    refusals = [("self", "the requester may not approve their own request")]
+    refusals += [("not_approver", "not one of the approvers")]
+    async with db.acquire() as conn:
+        incident_id = await conn.fetchval("SELECT id FROM incidents")
+        for reason, _ in refusals:
+            clock.advance(minutes=1)
+            data = {"action": "kill", "by": bob, "reason": reason}
+            refused = Entry(clock.now, Kind.ACTION_REFUSED, bob, "refused: kill", data=data)
+            await timeline.append(conn, incident_id, refused)
+    document = await resolved_postmortem(bot, channel)
+
+    results = [row[4] for row in table_rows(document, "## Actions taken")]
+    assert results == [words for _, words in refusals]

@@ -105,7 +105,7 @@ async def test_snoozing_holds_reminders_back_for_the_chosen_minutes(
     snoozed = await message_in(bot, channel.id, ":zzz:")
     bob = bot.slack.resolve_user("bob")
     assert snoozed == (
-        f":zzz: <@{bob}> snoozed update reminders for 30 min: the next one comes at 10:15 UTC,"
+        f":zzz: <@{bob}> snoozed update reminders for 30m: the next one comes at 10:15 UTC,"
         " unless an update is posted first."
     )
     clock.advance(minutes=15)
@@ -134,7 +134,7 @@ async def test_a_severity_change_re_arms_with_the_new_cadence(
     clock.advance(minutes=1)
     await run_due(bot)
     (reminder,) = reminders_in(bot.slack, channel.id)
-    assert "*SEV-3 Medium* updates are due every 1h 00m" in reminder.text
+    assert "*SEV-3 Medium* updates are due every hour" in reminder.text
 
 
 async def test_a_severity_change_that_makes_an_update_overdue_reminds_at_once(

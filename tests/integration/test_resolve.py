@@ -65,8 +65,8 @@ async def test_list_shows_open_incidents_newest_first(bot: Sandbox, clock: FakeC
     listing = await reply_to(bot, "dave", "Open incidents")
     lines = listing.splitlines()[1:]
     assert lines == [
-        f"• <#{newer.id}> *SEV-1 Critical* · investigating · 5m old · Checkout errors",
-        f"• <#{older.id}> *SEV-3 Medium* · investigating · 25m old · Exports are slow",
+        f"• <#{newer.id}> *SEV-1 Critical* · Investigating · 5m old · Checkout errors",
+        f"• <#{older.id}> *SEV-3 Medium* · Investigating · 25m old · Exports are slow",
     ]
 
 

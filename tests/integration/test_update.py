@@ -15,8 +15,8 @@ async def test_an_update_posts_update_n_from_the_template(
 
     posted = await message_in(bot, channel.id, "Update #1")
     assert "[SEV-1 Critical] Update #1 – 09:40 UTC" in posted
-    assert "*Current status:* Identified (was investigating)" in posted
-    assert "*Actions taken:* bad deploy of api v2.3.1, rolling back" in posted
+    assert "*Current status:* Identified (was Investigating)" in posted
+    assert "*Cause:* bad deploy of api v2.3.1, rolling back" in posted
     assert "*Next update:* 09:55 UTC" in posted
     await bot.slack.wait_for(lambda s: "Identified" in (s.channel(channel.id) or channel).topic)
 
@@ -72,3 +72,23 @@ async def test_status_outside_an_incident_channel_says_where_it_works(bot: Sandb
     await bot.command("status", channel="incidents")
     reply = await reply_to(bot, "alice", "works inside an incident channel")
     assert "Usage: `/incident status`" in reply
+
+
+async def test_an_updates_words_are_labelled_by_what_its_status_says(bot: Sandbox) -> None:
+    channel = await bot.declare("sev2 Search is slow")
+    said = {}
+    for number, (status, label) in enumerate(
+        [
+            ("investigating", "Findings"),
+            ("identified", "Cause"),
+            ("mitigating", "Actions taken"),
+            ("monitoring", "Progress"),
+        ],
+        start=1,
+    ):
+        await bot.command(f"update {status}: words of update {number}", channel=channel.id)
+        said[label] = await message_in(bot, channel.id, f"Update #{number} –")
+    for label, posted in said.items():
+        assert f"*{label}:* words of update" in posted
+        others = [other for other in said if other != label]
+        assert not any(f"*{other}:*" in posted for other in others)

@@ -66,7 +66,7 @@ async def test_submitting_the_form_posts_update_n_as_the_command_does(
     assert result.status == 200
 
     posted = await message_in(bot, channel.id, "Update #1 –")
-    assert "*Current status:* Mitigating (was investigating)" in posted
+    assert "*Current status:* Mitigating (was Investigating)" in posted
     assert "*Impact:* 12% of checkouts fail" in posted
     assert "*Actions taken:* Rolled back &lt;!channel&gt; to v2.3.0" in posted
     assert "*Next steps:* Watch error rate for 30 min" in posted

@@ -12,7 +12,8 @@ from bot.services.container import Services
 from bot.store import incidents
 from tests.conftest import FakeClock
 
-CARD = "Approval needed"
+CARD = "approvers:"
+"""In the card's context line, whatever its state (its header changes with the state)."""
 
 
 def cards(slack: SlackStandIn, channel: str) -> list[Message]:

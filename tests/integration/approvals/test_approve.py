@@ -20,7 +20,10 @@ async def test_a_request_posts_a_card_and_runs_nothing(bot: Sandbox, target: Tar
     channel = await incident_channel(bot, "bob")
     card = await request(bot, channel, "kill hybrid_progressive_capture")
 
-    assert "`kill` — Emergency stop (kill switch)" in card.text
+    assert card.text.startswith(
+        ":rotating_light: *Approval needed:* `kill` — Emergency stop (kill switch)"
+    )
+    assert "*Will run*:" in card.text
     assert "*Params:* feature=`hybrid_progressive_capture`" in card.text
     assert "on database `rollout`:" in card.text
     assert KILL in card.text
@@ -54,6 +57,9 @@ async def test_an_approval_by_someone_else_runs_the_kill_switch(
         "emergency_stop": True,
     }
     bob = bot.slack.resolve_user("bob")
+    assert card.text.startswith(":white_check_mark: *Succeeded:* `kill` — Emergency stop")
+    assert "Approval needed" not in card.text
+    assert "*Ran*:" in card.text
     assert "*Succeeded* in " in card.text
     assert " ms — UPDATE 1 · approved by " in card.text
     assert f"<@{bob}>" in card.text
@@ -62,9 +68,12 @@ async def test_an_approval_by_someone_else_runs_the_kill_switch(
         in card.text
     )
     assert buttons(card) == []
-    assert any("Running" in edit.text for edit in card.edited_history)
+    assert any(
+        edit.text.startswith(":gear: *Approved, running:* `kill`") for edit in card.edited_history
+    )
     (reply,) = thread(bot.slack, card)
-    assert "`kill` (Emergency stop (kill switch))" in reply
+    alice = bot.slack.resolve_user("alice")
+    assert reply.startswith(f"`kill` — Emergency stop (kill switch), requested by <@{alice}>:")
     assert "*Verify*:" in reply
     assert await status_of(bot) is ApprovalStatus.SUCCEEDED
 
@@ -122,6 +131,8 @@ async def test_a_denied_request_never_runs(bot: Sandbox, target: Target) -> None
     card = await request(bot, channel, "kill")
     await click(bot, "bob", card, "deny")
 
+    assert card.text.startswith(":no_entry: *Denied:* `kill` — Emergency stop")
+    assert "*Would have run*:" in card.text
     assert f"*Denied* by <@{bot.slack.resolve_user('bob')}> at 09:30 UTC" in card.text
     assert buttons(card) == []
     assert await status_of(bot) is ApprovalStatus.DENIED
@@ -144,6 +155,7 @@ async def test_an_expired_request_says_so_and_cannot_run(
     clock.advance(minutes=15)
     await bot.services.scheduler.run_due()
 
+    assert card.text.startswith(":hourglass: *Expired:* `kill` — Emergency stop")
     assert "*Expired* at 09:45 UTC without approval — nothing ran." in card.text
     assert buttons(card) == []
     assert await status_of(bot) is ApprovalStatus.EXPIRED

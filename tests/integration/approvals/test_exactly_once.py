@@ -139,10 +139,12 @@ async def test_a_request_left_running_by_a_dead_bot_is_reported_unknown_and_neve
             "UPDATE approval_requests SET status = 'running', started_at = $1", clock()
         )
     async with replica(bot, migrated, clock, environ, Policy()) as (_, restarted):
-        report = await message_in(bot, channel.id, "Outcome unknown")
+        report = await message_in(bot, channel.id, ":warning: *Outcome unknown")
         await restarted.background.idle()
         await restarted.scheduler.run_due()
     assert "Verify the target by hand" in report
+    assert report.startswith(":warning: *Outcome unknown:* `kill` — Emergency stop (kill switch) —")
+    assert card.text.startswith(":question: *Outcome unknown:* `kill` — Emergency stop")
     assert ":question: *Outcome unknown*" in card.text
     assert await status_of(bot) is ApprovalStatus.UNKNOWN
     assert [kind for kind, _, _ in await stamps(bot)][-1] == "action_unknown"

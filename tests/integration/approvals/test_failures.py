@@ -42,6 +42,7 @@ async def test_a_failing_statement_is_reported_and_changes_nothing(
     db: Pool, migrated: str, clock: FakeClock, environ: dict[str, str], target: Target
 ) -> None:
     text = await run_once(migrated, clock, environ, SET_PERCENT, "150")
+    assert text.startswith(":x: *Failed:* `poke` — Set the rollout percentage")
     assert ":x: *Failed* in " in text
     assert 'violates check constraint "rollout_configuration_rollout_percentage_check"' in text
     assert (await target.rollout())["rollout_percentage"] == 25

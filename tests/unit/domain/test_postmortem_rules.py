@@ -18,7 +18,7 @@ def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def entry(minutes: int, kind: str, actor: str | None = "U1", **data: Any) -> Entry:
+def entry(minutes: int, kind: Kind, actor: str | None = "U1", **data: Any) -> Entry:
     return Entry(at(minutes), kind, actor, "", data=data)
 
 

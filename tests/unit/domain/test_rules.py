@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.domain.durations import format_duration, parse_duration
+from bot.domain.durations import format_duration, format_period, parse_duration
 from bot.domain.incident import Incident, next_update_due
 from bot.domain.mrkdwn import escape, mention
 from bot.domain.naming import channel_name, is_incident_channel
@@ -44,12 +44,32 @@ def test_a_bad_duration_says_what_is_accepted() -> None:
     [
         (timedelta(seconds=40), "40s"),
         (timedelta(minutes=12), "12m"),
-        (timedelta(hours=1, minutes=5), "1h 05m"),
-        (timedelta(days=2, hours=3), "2d 3h"),
+        (timedelta(minutes=15, seconds=59), "15m"),
+        (timedelta(hours=1), "1h"),
+        (timedelta(hours=1, minutes=5), "1h 5m"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=1, minutes=30), "1 day"),
+        (timedelta(days=2, hours=3), "2 days 3h"),
+        (timedelta(seconds=-5), "0s"),
     ],
 )
-def test_durations_read_compactly(delta: timedelta, shown: str) -> None:
+def test_durations_read_as_people_say_them(delta: timedelta, shown: str) -> None:
     assert format_duration(delta) == shown
+
+
+@pytest.mark.parametrize(
+    ("delta", "shown"),
+    [
+        (timedelta(hours=1), "every hour"),
+        (timedelta(days=1), "every day"),
+        (timedelta(minutes=1), "every minute"),
+        (timedelta(minutes=15), "every 15m"),
+        (timedelta(hours=4), "every 4h"),
+        (timedelta(hours=1, minutes=30), "every 1h 30m"),
+    ],
+)
+def test_a_cadence_reads_as_every_hour_not_every_one_hour(delta: timedelta, shown: str) -> None:
+    assert format_period(delta) == shown
 
 
 def test_escape_neutralises_mentions_and_links_idempotently() -> None:
