@@ -113,9 +113,7 @@ class UpdateForm:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    reminders = Reminders(
-        services.pool, services.slack, services.compose, services.policy, services.clock
-    )
+    reminders = services.reminders
 
     async def post_update_clicked(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
