@@ -190,7 +190,11 @@ def _socket_mode(settings: Settings) -> CleanupCtx:
     async def socket_mode(app: web.Application) -> AsyncIterator[None]:
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         handler = AsyncSocketModeHandler(app[BOLT], token)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+        except BaseException:  # stopped while still connecting: let go of its socket and session
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise
         log.info("socket_mode_connected")
         yield
         await handler.close_async()  # type: ignore[no-untyped-call]
