@@ -1,4 +1,4 @@
-"""Wiring: the aiohttp application that owns the pool, the Slack client and the Bolt app.
+"""Wiring: the aiohttp application that owns the process's resources and routes to handlers.
 
 `create_web_app()` is what `incident-bot serve`, the demo and the tests all run, so they
 exercise the same path: signed HTTP request → Bolt → handlers → bot/ → PostgreSQL and Slack.
@@ -6,7 +6,8 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TypeVar
 
 import aiohttp
 import structlog
@@ -21,39 +22,37 @@ import handlers.commands
 import handlers.events
 import handlers.health
 import handlers.interactions
-from bot.actions import Catalog
-from bot.config import Policy, Settings, resolve_environment
+from bot.actions import Catalog, Executors, open_executors
+from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
 from bot.metrics import Metrics
-from bot.outbox import Dispatcher
 from bot.outbox import run_in_background as run_dispatcher
-from bot.scheduler import Scheduler, run_in_background
+from bot.scheduler import run_in_background
 from bot.services.alerts import AlertService
-from bot.services.approvals import EXPIRY_JOB, ApprovalService
 from bot.services.background import Background
-from bot.services.container import Services
-from bot.services.declarations import DeclarationService
-from bot.services.incidents import IncidentService
-from bot.services.postmortems import PostmortemService
-from bot.services.reminders import Reminders
-from bot.services.timeline import TimelineService
-from bot.slack.alert_messages import AlertMessages
-from bot.slack.composer import Composer
-from bot.slack.gateway import SlackGateway, build_client
-from bot.slack.templates import Templates
-from bot.store.db import create_pool, embedded_database_url
-from bot.store.migrate import migrate
+from bot.services.container import (
+    Resources,
+    Services,
+    action_catalog,
+    apply_migrations,
+    build_services,
+    open_pool,
+    open_slack_session,
+)
+from bot.store.db import Pool, is_reachable
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
+CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
+
+POOL = web.AppKey("pool", Pool)
+SLACK_SESSION = web.AppKey("slack_session", aiohttp.ClientSession)
+EXECUTORS = web.AppKey("executors", Executors)
+BACKGROUND = web.AppKey("background", Background)
 SERVICES = web.AppKey("services", Services)
+ALERTS = web.AppKey("alerts", AlertService)
 BOLT = web.AppKey("bolt", AsyncApp)
-
-
-def database_url(settings: Settings) -> str:
-    if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    return embedded_database_url(settings.data_dir)
 
 
 def build_bolt_app(services: Services) -> AsyncApp:
@@ -72,76 +71,9 @@ def build_bolt_app(services: Services) -> AsyncApp:
         raise_error_for_unhandled_request=False,
     )
     handlers.commands.register(bolt, services)
-    handlers.events.register(bolt, services)
+    handlers.events.register(bolt, services.timeline, services.metrics)
     handlers.interactions.register(bolt, services)
     return bolt
-
-
-async def open_services(
-    settings: Settings, policy: Policy, clock: Clock, environ: Mapping[str, str]
-) -> Services:
-    pool = await create_pool(
-        database_url(settings),
-        min_size=settings.database_pool_size,
-        max_size=settings.database_pool_size,
-    )
-    async with pool.acquire() as conn:
-        await migrate(conn)
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
-    client = build_client(
-        settings.slack_bot_token.get_secret_value(),
-        settings.slack_api_url,
-        max_retries=settings.slack_max_retries,
-        session=session,
-    )
-    gateway = SlackGateway(client, session)
-    composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
-    metrics = Metrics()
-    dispatcher = Dispatcher(
-        pool,
-        SlackGateway(
-            build_client(
-                settings.slack_bot_token.get_secret_value(),
-                settings.slack_api_url,
-                max_retries=0,
-                session=session,
-            ),
-            session,
-        ),
-        composer,
-        clock,
-        metrics,
-        give_up_after=policy.give_up_after,
-        announce_channel=policy.announce_channel,
-    )
-    declarations = DeclarationService(pool, policy, composer, clock)
-    dispatcher.register_all(declarations.follow_ups())
-    postmortems = PostmortemService(pool, gateway, policy, composer, clock)
-    background = Background()
-    scheduler = Scheduler(
-        pool, clock, Reminders(pool, gateway, composer, policy, clock).job_handlers()
-    )
-    catalog = Catalog(policy, resolve_environment(policy, environ))
-    approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, background)
-    scheduler.register(EXPIRY_JOB, approvals.expire)
-    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems, declarations)
-    return Services(
-        settings=settings,
-        policy=policy,
-        pool=pool,
-        slack=gateway,
-        compose=composer,
-        incidents=incidents,
-        timeline=TimelineService(pool, gateway, composer, clock),
-        postmortems=postmortems,
-        alerts=AlertService(pool, incidents, gateway, AlertMessages(composer), policy, clock),
-        metrics=metrics,
-        dispatcher=dispatcher,
-        clock=clock,
-        background=background,
-        scheduler=scheduler,
-        approvals=approvals,
-    )
 
 
 def create_web_app(
@@ -156,42 +88,106 @@ def create_web_app(
 
     `environ` holds the variables the policy's actions name (DSNs, tokens); without it every
     action that needs one is listed as unavailable.
+
+    Each resource is opened by a `cleanup_ctx` of its own, in this order, and closed in the
+    reverse one; when one fails to start, aiohttp closes those opened before it.
     """
     app = web.Application(client_max_size=1024 * 1024)
-
-    async def resources(app: web.Application) -> AsyncIterator[None]:
-        services = await open_services(settings, policy, clock, environ or {})
-        app[SERVICES] = services
-        app[BOLT] = build_bolt_app(services)
-        await services.approvals.recover()
-        scheduler = run_in_background(services.scheduler) if run_scheduler else None
-        dispatcher = run_dispatcher(services.dispatcher)
-        log.info("bot_ready", slack_api_url=settings.slack_api_url)
-        yield
-        dispatcher.cancel()
-        await asyncio.gather(dispatcher, return_exceptions=True)
-        if scheduler is not None:
-            scheduler.cancel()
-            await asyncio.gather(scheduler, return_exceptions=True)
-        await services.background.close()
-        await services.approvals.close()
-        await services.slack.close()
-        await services.pool.close()
+    metrics = Metrics()
+    catalog = action_catalog(policy, environ or {})
+    app.cleanup_ctx.extend(
+        [
+            _holding(POOL, lambda: open_pool(settings)),
+            _migrations,
+            _holding(SLACK_SESSION, open_slack_session),
+            _holding(EXECUTORS, lambda: open_executors(catalog)),
+            _background,
+            _services(settings, policy, clock, catalog, metrics),
+            _recovery,
+            _dispatcher,
+        ]
+    )
+    if run_scheduler:
+        app.cleanup_ctx.append(_scheduler)
+    if settings.uses_socket_mode:
+        app.cleanup_ctx.append(_socket_mode(settings))
+    app.on_startup.append(_ready)
 
     async def slack_events(request: web.Request) -> web.Response:
         bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
-    app.cleanup_ctx.append(resources)
-    if settings.uses_socket_mode:
-        app.cleanup_ctx.append(_socket_mode(settings))
+    async def database_reachable() -> bool:
+        return await is_reachable(app[POOL])
+
     app.router.add_post("/slack/events", slack_events)
-    handlers.health.register(app, SERVICES)
-    handlers.alerts.register(app, SERVICES)
+    handlers.health.register(app, database_reachable, metrics)
+    handlers.alerts.register(app, settings.alert_webhook_token, ALERTS, BACKGROUND)
     return app
 
 
-def _socket_mode(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+def _holding(key: web.AppKey[T], open_: Callable[[], AbstractAsyncContextManager[T]]) -> CleanupCtx:
+    """A cleanup_ctx that keeps one resource under `key` while the app runs."""
+
+    async def hold(app: web.Application) -> AsyncIterator[None]:
+        async with open_() as resource:
+            app[key] = resource
+            yield
+
+    return hold
+
+
+async def _migrations(app: web.Application) -> AsyncIterator[None]:
+    await apply_migrations(app[POOL])
+    yield
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """Work started after an ack; at shutdown it may finish (briefly) before what it uses closes."""
+    app[BACKGROUND] = background = Background()
+    yield
+    await background.close()
+
+
+def _services(
+    settings: Settings, policy: Policy, clock: Clock, catalog: Catalog, metrics: Metrics
+) -> CleanupCtx:
+    async def build(app: web.Application) -> AsyncIterator[None]:
+        opened = Resources(app[POOL], app[SLACK_SESSION], app[EXECUTORS], app[BACKGROUND], metrics)
+        app[SERVICES] = services = build_services(settings, policy, clock, catalog, opened)
+        app[ALERTS] = services.alerts
+        app[BOLT] = build_bolt_app(services)
+        yield
+
+    return build
+
+
+async def _recovery(app: web.Application) -> AsyncIterator[None]:
+    """Requests a dead replica left running are marked `unknown` before any click is served."""
+    await app[SERVICES].approvals.recover()
+    yield
+
+
+async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
+    """Recorded effects are delivered by every replica, whatever the scheduler's setting."""
+    task = run_dispatcher(app[SERVICES].dispatcher)
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    task = run_in_background(app[SERVICES].scheduler)
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _ready(app: web.Application) -> None:
+    log.info("bot_ready", slack_api_url=app[SERVICES].settings.slack_api_url)
+
+
+def _socket_mode(settings: Settings) -> CleanupCtx:
     """Also take Slack's traffic over Socket Mode (no public Request URL needed).
 
     The socket client asks for its URL through Bolt's client, so `SLACK_API_URL` holds here too.
@@ -200,7 +196,11 @@ def _socket_mode(settings: Settings) -> Callable[[web.Application], AsyncIterato
     async def socket_mode(app: web.Application) -> AsyncIterator[None]:
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         handler = AsyncSocketModeHandler(app[BOLT], token)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+        except BaseException:  # stopped while still connecting: let go of its socket and session
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise
         log.info("socket_mode_connected")
         yield
         await handler.close_async()  # type: ignore[no-untyped-call]
@@ -214,10 +214,10 @@ async def running(
 ) -> AsyncIterator[str]:
     """Serve `app` in this event loop and yield its base URL (port 0 picks a free port)."""
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
     try:
+        await runner.setup()  # a start-up that fails has its opened resources closed below
+        site = web.TCPSite(runner, host, port)
+        await site.start()
         bound_port = runner.addresses[0][1]
         yield f"http://{host}:{bound_port}"
     finally:

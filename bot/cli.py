@@ -5,20 +5,19 @@ import asyncio
 import sys
 from pathlib import Path
 
-import aiohttp
 import structlog
 import uvloop
 from aiohttp import web
 
 from bot.actions import Catalog
-from bot.app import create_web_app, database_url
+from bot.app import create_web_app
 from bot.config import Policy, Settings, load_policy, process_environment, resolve_environment
 from bot.domain.clock import system_clock
 from bot.errors import NotFound, UsageError
 from bot.logging import configure
+from bot.services.container import database_url, open_slack_session, slack_gateway
 from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
-from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.db import connect
 from bot.store.migrate import migrate
@@ -100,17 +99,11 @@ def print_postmortem(args: argparse.Namespace) -> int:
     async def run() -> str:
         async with (
             connect(database_url(settings), min_size=1, max_size=2) as pool,
-            aiohttp.ClientSession() as session,
+            open_slack_session() as session,
         ):
-            client = build_client(
-                settings.slack_bot_token.get_secret_value(),
-                settings.slack_api_url,
-                max_retries=settings.slack_max_retries,
-                session=session,
-            )
             composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
             postmortems = PostmortemService(
-                pool, SlackGateway(client, session), policy, composer, system_clock
+                pool, slack_gateway(settings, session), policy, composer, system_clock
             )
             return await postmortems.document(args.incident)
 

@@ -2,12 +2,18 @@
 
 Handlers bind the Slack request id and the incident id into contextvars, so every line logged
 while serving a request carries them without passing loggers around.
+
+The bot's own lines go straight through structlog. The libraries' (aiohttp, asyncpg, slack_sdk,
+slack_bolt) go through the standard `logging` module; their records are rendered by structlog's
+`ProcessorFormatter` with the same processors and renderer, so with `LOG_FORMAT=json` every
+line on stderr is one JSON object, whoever wrote it.
 """
 
 import logging
 import sys
 
 import structlog
+from structlog.typing import Processor
 
 
 class _HideBoltTokenNotice(logging.Filter):
@@ -21,28 +27,47 @@ class _HideBoltTokenNotice(logging.Filter):
 _BOLT_TOKEN_NOTICE = _HideBoltTokenNotice()
 
 
+class _LibraryHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The one handler `configure` puts on the root logger (and replaces when called again)."""
+
+
 def configure(log_format: str, level: str) -> None:
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-    renderer: structlog.typing.Processor = (
+    renderer: Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
         else structlog.dev.ConsoleRenderer()
     )
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=max(numeric, logging.WARNING),
-        format="%(name)s %(levelname)s %(message)s",
-    )
+    _route_library_logs(shared, renderer, max(numeric, logging.WARNING))
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_BOLT_TOKEN_NOTICE)
+
+
+def _route_library_logs(shared: list[Processor], renderer: Processor, level: int) -> None:
+    """Render the standard library's records like the bot's own lines (libraries: WARNING up)."""
+    handler = _LibraryHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if isinstance(h, _LibraryHandler)]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -22,6 +22,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import asyncpg
 import structlog
@@ -33,7 +34,7 @@ from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.store import incidents, outbox
-from bot.store.db import Connection, Pool
+from bot.store.db import Connection, Pool, session_state
 
 log = structlog.get_logger(__name__)
 
@@ -225,15 +226,18 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         """Deliver due effects, then sleep until the next is due or a NOTIFY says one was added."""
-        async with self.pool.acquire() as listener:
-            await listener.add_listener(outbox.WAKE_CHANNEL, self._notified)
-            try:
-                while True:
-                    await self.run_due()
-                    await self._refresh_gauges()
-                    await self._sleep_until_next()
-            finally:
-                await listener.remove_listener(outbox.WAKE_CHANNEL, self._notified)
+        async with (
+            self.pool.acquire() as listener,
+            session_state(
+                listener,
+                partial(listener.add_listener, outbox.WAKE_CHANNEL, self._notified),
+                partial(listener.remove_listener, outbox.WAKE_CHANNEL, self._notified),
+            ),
+        ):
+            while True:
+                await self.run_due()
+                await self._refresh_gauges()
+                await self._sleep_until_next()
 
     def _notified(self, *_: object) -> None:
         self._wake.set()

@@ -14,13 +14,14 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import asyncpg
 import structlog
 
 from bot.domain.clock import Clock
 from bot.store import jobs
-from bot.store.db import Pool
+from bot.store.db import Pool, session_state
 from bot.store.jobs import Job
 
 log = structlog.get_logger(__name__)
@@ -126,14 +127,17 @@ class Scheduler:
 
     async def run_forever(self) -> None:
         """Run due jobs, then sleep until the next one is due or a NOTIFY says a job was added."""
-        async with self.pool.acquire() as listener:
-            await listener.add_listener(jobs.WAKE_CHANNEL, self._notified)
-            try:
-                while True:
-                    await self.run_due()
-                    await self._sleep_until_next()
-            finally:
-                await listener.remove_listener(jobs.WAKE_CHANNEL, self._notified)
+        async with (
+            self.pool.acquire() as listener,
+            session_state(
+                listener,
+                partial(listener.add_listener, jobs.WAKE_CHANNEL, self._notified),
+                partial(listener.remove_listener, jobs.WAKE_CHANNEL, self._notified),
+            ),
+        ):
+            while True:
+                await self.run_due()
+                await self._sleep_until_next()
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         """Wake for a new job only if it is due before the moment this replica sleeps until.

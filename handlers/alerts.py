@@ -7,13 +7,16 @@ naming the field that does not fit.
 """
 
 import hmac
+from dataclasses import dataclass
 from functools import partial
 
 import structlog
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.domain.alerts import SOURCES, InvalidAlert, Source, parse_alerts
-from bot.services.container import Services
+from bot.services.alerts import AlertService
+from bot.services.background import Background
 
 log = structlog.get_logger(__name__)
 
@@ -25,12 +28,11 @@ def _refusal(status: int, error: str, **extra: str) -> web.Response:
     return web.json_response({"error": error, **extra}, status=status, headers=headers)
 
 
-def _is_authorised(request: web.Request, services: Services) -> bool:
+def _is_authorised(request: web.Request, token: SecretStr | None) -> bool:
     """Whether the request carries `Authorization: Bearer <ALERT_WEBHOOK_TOKEN>`.
 
     Compared in constant time; with no token configured nothing is let in.
     """
-    token = services.settings.alert_webhook_token
     if token is None or not token.get_secret_value():
         log.warning(
             "alert_refused", reason="ALERT_WEBHOOK_TOKEN is not set: every alert is refused"
@@ -55,27 +57,42 @@ async def _read(request: web.Request) -> bytes | None:
     return body if len(body) <= MAX_BODY else None
 
 
-async def receive(
-    services_key: web.AppKey[Services], source: Source, request: web.Request
-) -> web.Response:
-    services = request.app[services_key]
-    with structlog.contextvars.bound_contextvars(alert_source=source):
-        if not _is_authorised(request, services):
+@dataclass(frozen=True)
+class AlertRoute:
+    """What one `/alerts/<source>` route uses. The services are app keys, looked up per request:
+    the app builds them at start-up, after its routes are set."""
+
+    source: Source
+    token: SecretStr | None
+    alerts: web.AppKey[AlertService]
+    background: web.AppKey[Background]
+
+
+async def receive(route: AlertRoute, request: web.Request) -> web.Response:
+    with structlog.contextvars.bound_contextvars(alert_source=route.source):
+        if not _is_authorised(request, route.token):
             return _refusal(401, "unauthorized: send Authorization: Bearer <ALERT_WEBHOOK_TOKEN>")
         body = await _read(request)
         if body is None:
             return _refusal(413, f"the body is over {MAX_BODY} bytes")
         try:
-            received = parse_alerts(source, body)
+            received = parse_alerts(route.source, body)
         except InvalidAlert as invalid:
             log.info("alert_rejected", field=invalid.field, problem=invalid.problem)
             return _refusal(400, str(invalid), field=invalid.field)
-        receipt = await services.alerts.receive(received)
-        for name, work in services.alerts.follow_ups(receipt):
-            services.background.start(work, name=name)
+        alerts = request.app[route.alerts]
+        receipt = await alerts.receive(received)
+        for name, work in alerts.follow_ups(receipt):
+            request.app[route.background].start(work, name=name)
     return web.json_response({"stored": receipt.stored}, status=202)
 
 
-def register(app: web.Application, services_key: web.AppKey[Services]) -> None:
+def register(
+    app: web.Application,
+    token: SecretStr | None,
+    alerts: web.AppKey[AlertService],
+    background: web.AppKey[Background],
+) -> None:
     for source in SOURCES:
-        app.router.add_post(f"/alerts/{source}", partial(receive, services_key, source))
+        route = AlertRoute(source, token, alerts, background)
+        app.router.add_post(f"/alerts/{source}", partial(receive, route))

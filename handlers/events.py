@@ -14,25 +14,26 @@ import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.slack_events import ChannelEvent, Ignored, read_message, read_pin
-from bot.services.container import Services
+from bot.metrics import Metrics
+from bot.services.timeline import TimelineService
 
 log = structlog.get_logger(__name__)
 
 ANY_OTHER_EVENT = re.compile(".*")
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, timeline: TimelineService, metrics: Metrics) -> None:
     async def on_message(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await _stamp(services, body, read_message(body.get("event") or {}))
+        await _stamp(timeline, metrics, body, read_message(body.get("event") or {}))
         await ack()
 
     async def on_pin(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await _stamp(services, body, read_pin(body.get("event") or {}))
+        await _stamp(timeline, metrics, body, read_pin(body.get("event") or {}))
         await ack()
 
     async def ignore(ack: AsyncAck, body: dict[str, Any]) -> None:
         event_type = str((body.get("event") or {}).get("type"))
-        services.metrics.events.labels(event_type, "ignored").inc()
+        metrics.events.labels(event_type, "ignored").inc()
         await ack()
 
     app.event("message")(on_message)
@@ -41,11 +42,16 @@ def register(app: AsyncApp, services: Services) -> None:
     app.event(ANY_OTHER_EVENT)(ignore)
 
 
-async def _stamp(services: Services, body: dict[str, Any], read: ChannelEvent | Ignored) -> None:
+async def _stamp(
+    timeline: TimelineService,
+    metrics: Metrics,
+    body: dict[str, Any],
+    read: ChannelEvent | Ignored,
+) -> None:
     event_type = str((body.get("event") or {}).get("type"))
     if isinstance(read, Ignored):
         log.debug("event_ignored", event_type=event_type, reason=read.reason)
-        services.metrics.events.labels(event_type, "ignored").inc()
+        metrics.events.labels(event_type, "ignored").inc()
         return
-    stamped = await services.timeline.stamp(body.get("event_id"), read)
-    services.metrics.events.labels(event_type, stamped.value).inc()
+    stamped = await timeline.stamp(body.get("event_id"), read)
+    metrics.events.labels(event_type, stamped.value).inc()

@@ -196,9 +196,7 @@ def register(app: AsyncApp, services: Services) -> None:
         approvals=services.approvals,
         incidents=services.incidents,
         alerts=services.alerts,
-        reminders=Reminders(
-            services.pool, services.slack, services.compose, services.policy, services.clock
-        ),
+        reminders=services.reminders,
         slack=services.slack,
         compose=services.compose,
         metrics=services.metrics,

@@ -1,5 +1,6 @@
 """Shared fixtures: one PostgreSQL per test session, a clean schema per test, a clock to move."""
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import structlog
 
 from bot.store.db import Pool, create_pool, start_embedded
 from bot.store.migrate import migrate
@@ -26,6 +28,18 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+@pytest.fixture(autouse=True)
+def _logging_put_back() -> Iterator[None]:
+    """`bot.logging.configure` (the demo, tests of log lines) gives the root logger a handler on
+    that test's captured stderr; after the test, logging is as it was before it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
 
 
 @pytest.fixture

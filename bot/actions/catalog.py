@@ -59,7 +59,6 @@ class SqlPlan:
     verify_args: tuple[str | None, ...]
     timeout: timedelta
     preview: str
-    dsn: SecretStr = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +115,14 @@ class Catalog:
     def entries(self) -> list[Entry]:
         return list(self._entries.values())
 
+    def target_databases(self) -> dict[str, SecretStr]:
+        """Each database the policy names whose DSN this replica has: where sql actions run."""
+        return {
+            name: self._secrets[database.dsn_env]
+            for name, database in self._policy.databases.items()
+            if database.dsn_env in self._secrets
+        }
+
     def get(self, name: str) -> Entry:
         try:
             return self._entries[name]
@@ -160,7 +167,6 @@ class Catalog:
             verify_args=values[: placeholders.highest_bind(action.verify or "")],
             timeout=action.timeout,
             preview="\n".join(lines),
-            dsn=self._secrets[self._policy.databases[action.database or ""].dsn_env],
         )
 
     def _secret(self, name: str) -> str:

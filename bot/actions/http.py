@@ -26,19 +26,18 @@ MAX_BODY = 500
 
 
 class HttpTarget:
-    """The deploy APIs' side: one HTTP session for every http action, closed with the bot."""
+    """The deploy APIs' side: every http action goes out on one session, owned by the caller.
 
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
+    Its own session, not the Slack gateway's: an action's timeouts are the action's, and a slow
+    deploy API must not queue behind (or hold up) Slack's connections.
+    """
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        return self._session
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
 
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+    @property
+    def closed(self) -> bool:
+        return self._session.closed
 
     async def run(self, plan: HttpPlan, *, dry_run: bool) -> Outcome:
         """Send `plan` once (or not at all, for a dry run); failures become an Outcome."""
@@ -63,7 +62,7 @@ class HttpTarget:
         return self._outcome(plan, started, result, _status_line(status), details, verify)
 
     async def _send(self, plan: HttpPlan, method: str, url: str, body: object) -> tuple[int, str]:
-        async with self._http().request(
+        async with self._session.request(
             method,
             URL(url, encoded=True),
             headers=plan.headers,

@@ -46,8 +46,7 @@ class Runner:
         `show` is called with the running request, concurrently with the run itself, and is
         awaited before returning so the caller's final update lands after it.
         """
-        await approvals.hold(conn, request.id)
-        try:
+        async with approvals.held(conn, request.id):
             started = await self._start(conn, request, allowed)
             if started is None or started.status is not ApprovalStatus.RUNNING:
                 return started
@@ -65,8 +64,6 @@ class Runner:
                 await showing
             log.info("action_finished", status=outcome.status.value, ms=round(outcome.duration_ms))
             return finished
-        finally:
-            await approvals.release(conn, request.id)
 
     async def _start(
         self, conn: Connection, request: ApprovalRequest, allowed: frozenset[str]

@@ -6,9 +6,9 @@ and the verify query inside the transaction, reports both, and rolls back. If th
 lost while committing, nobody can say whether the change landed: the outcome is `unknown`.
 """
 
-import asyncio
+import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 from asyncpg.prepared_stmt import PreparedStatement
 from asyncpg.transaction import Transaction
+from pydantic import SecretStr
 
 from bot.actions.catalog import SqlPlan
 from bot.domain.approval import ApprovalStatus, Outcome
@@ -37,32 +38,26 @@ _TRUE, _FALSE = (
 
 
 class SqlTargets:
-    """A small pool per target database, opened on first use and closed with the bot."""
+    """A small pool per target database, opened with the bot (see `open_target_pools`)."""
 
-    def __init__(self) -> None:
-        self._pools: dict[str, asyncpg.Pool] = {}
-        self._opening = asyncio.Lock()
+    def __init__(self, pools: Mapping[str, asyncpg.Pool]) -> None:
+        self._pools = dict(pools)
 
-    async def _pool(self, plan: SqlPlan) -> asyncpg.Pool:
-        async with self._opening:
-            if plan.database not in self._pools:
-                self._pools[plan.database] = await asyncpg.create_pool(
-                    plan.dsn.get_secret_value(),
-                    min_size=0,
-                    max_size=4,
-                    timeout=CONNECT_TIMEOUT,
-                )
+    @property
+    def closed(self) -> bool:
+        return all(pool.is_closing() for pool in self._pools.values())
+
+    def _pool(self, plan: SqlPlan) -> asyncpg.Pool:
+        try:
             return self._pools[plan.database]
-
-    async def close(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        await asyncio.gather(*(pool.close() for pool in pools))
+        except KeyError:
+            raise ValueError(f"no connection to database `{plan.database}` here") from None
 
     async def run(self, plan: SqlPlan, *, dry_run: bool) -> Outcome:
         """Run `plan` once; every failure becomes an Outcome, never an exception."""
         started = time.perf_counter()
         try:
-            pool = await self._pool(plan)
+            pool = self._pool(plan)
             async with pool.acquire(timeout=CONNECT_TIMEOUT) as conn:
                 result = await _run_on(conn, plan, dry_run=dry_run)
         except (asyncpg.PostgresError, *_CONNECTION_LOST, TimeoutError, ValueError) as error:
@@ -72,6 +67,26 @@ class SqlTargets:
         return Outcome(
             result.status, result.summary, elapsed, dry_run, result.details, result.verify
         )
+
+
+@contextlib.asynccontextmanager
+async def open_target_pools(
+    dsns: Mapping[str, SecretStr],
+) -> AsyncIterator[dict[str, asyncpg.Pool]]:
+    """One pool per target database for the bot's lifetime, all closed when it ends.
+
+    The pools start empty (`min_size=0`): a target that is down does not stop the bot from
+    starting; the first action against it connects, and fails as that action's outcome.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        pools: dict[str, asyncpg.Pool] = {}
+        for database, dsn in dsns.items():
+            pool: asyncpg.Pool = await asyncpg.create_pool(
+                dsn.get_secret_value(), min_size=0, max_size=4, timeout=CONNECT_TIMEOUT
+            )
+            stack.push_async_callback(pool.close)
+            pools[database] = pool
+        yield pools
 
 
 class _Result(NamedTuple):

@@ -70,19 +70,17 @@ class ApprovalService:
         templates: Templates,
         clock: Clock,
         catalog: Catalog,
+        executors: Executors,
         background: Background,
     ) -> None:
+        """`executors` are opened and closed by whoever owns the process's resources (the app)."""
         self.pool = pool
         self.slack = gateway
         self.cards = ApprovalCards(templates)
         self.clock = clock
         self.catalog = catalog
-        self.executors = Executors()
-        self.runner = Runner(catalog, self.executors, clock)
+        self.runner = Runner(catalog, executors, clock)
         self.background = background
-
-    async def close(self) -> None:
-        await self.executors.close()
 
     def list_actions(self) -> SlackMessage:
         return self.cards.catalog(

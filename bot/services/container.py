@@ -1,21 +1,39 @@
-"""The process's long-lived parts, built once at start-up and handed to every handler."""
+"""The process's long-lived parts: the resources it opens and the services built on them.
 
+Each resource has one opener here, an async context manager that also closes it. The web app
+(`bot/app.py`) enters each in an aiohttp `cleanup_ctx` of its own, so a failure while starting
+releases what was opened before it; `open_services` enters them all in one block, for a command
+or a test that needs a whole replica of the bot without serving HTTP.
+"""
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from bot.config import Policy, Settings
+import aiohttp
+
+from bot.actions import Catalog, Executors, open_executors
+from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
 from bot.services.alerts import AlertService
-from bot.services.approvals import ApprovalService
+from bot.services.approvals import EXPIRY_JOB, ApprovalService
 from bot.services.background import Background
+from bot.services.declarations import DeclarationService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
+from bot.services.reminders import Reminders
 from bot.services.timeline import TimelineService
+from bot.slack.alert_messages import AlertMessages
 from bot.slack.composer import Composer
-from bot.slack.gateway import SlackGateway
-from bot.store.db import Pool, is_reachable
+from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.templates import Templates
+from bot.store.db import Pool, connect, embedded_database_url
+from bot.store.migrate import migrate
+
+SLACK_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,7 @@ class Services:
     timeline: TimelineService
     postmortems: PostmortemService
     alerts: AlertService
+    reminders: Reminders
     metrics: Metrics
     dispatcher: Dispatcher
     clock: Clock
@@ -36,6 +55,124 @@ class Services:
     scheduler: Scheduler
     approvals: ApprovalService
 
-    async def database_reachable(self) -> bool:
-        """Whether this replica can reach PostgreSQL (`/readyz`)."""
-        return await is_reachable(self.pool)
+
+@dataclass(frozen=True)
+class Resources:
+    """What the services run on; whoever opened each one closes it."""
+
+    pool: Pool
+    slack_session: aiohttp.ClientSession
+    executors: Executors
+    background: Background
+    metrics: Metrics
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return embedded_database_url(settings.data_dir)
+
+
+def open_pool(settings: Settings) -> AbstractAsyncContextManager[Pool]:
+    """The process's one pool on the bot's database (`DATABASE_URL`, or the embedded server)."""
+    size = settings.database_pool_size
+    return connect(database_url(settings), min_size=size, max_size=size)
+
+
+async def apply_migrations(pool: Pool) -> None:
+    async with pool.acquire() as conn:
+        await migrate(conn)
+
+
+def open_slack_session() -> aiohttp.ClientSession:
+    """The HTTP session every Slack call and `response_url` answer goes out on."""
+    return aiohttp.ClientSession(timeout=SLACK_TIMEOUT)
+
+
+def action_catalog(policy: Policy, environ: Mapping[str, str]) -> Catalog:
+    """The policy's actions, with the DSNs and tokens they name looked up in `environ`."""
+    return Catalog(policy, resolve_environment(policy, environ))
+
+
+def slack_gateway(settings: Settings, session: aiohttp.ClientSession) -> SlackGateway:
+    client = build_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        max_retries=settings.slack_max_retries,
+        session=session,
+    )
+    return SlackGateway(client, session)
+
+
+def delivery_gateway(settings: Settings, session: aiohttp.ClientSession) -> SlackGateway:
+    """The outbox's way to Slack: its client retries nothing, the dispatcher retries instead."""
+    client = build_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        max_retries=0,
+        session=session,
+    )
+    return SlackGateway(client, session)
+
+
+def build_services(
+    settings: Settings, policy: Policy, clock: Clock, catalog: Catalog, opened: Resources
+) -> Services:
+    """Every service, built once on the opened resources (no I/O here)."""
+    pool, background = opened.pool, opened.background
+    gateway = slack_gateway(settings, opened.slack_session)
+    composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
+    dispatcher = Dispatcher(
+        pool,
+        delivery_gateway(settings, opened.slack_session),
+        composer,
+        clock,
+        opened.metrics,
+        give_up_after=policy.give_up_after,
+        announce_channel=policy.announce_channel,
+    )
+    declarations = DeclarationService(pool, policy, composer, clock)
+    dispatcher.register_all(declarations.follow_ups())
+    postmortems = PostmortemService(pool, gateway, policy, composer, clock)
+    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems, declarations)
+    reminders = Reminders(pool, gateway, composer, policy, clock)
+    approvals = ApprovalService(
+        pool, gateway, composer.templates, clock, catalog, opened.executors, background
+    )
+    scheduler = Scheduler(pool, clock, reminders.job_handlers())
+    scheduler.register(EXPIRY_JOB, approvals.expire)
+    return Services(
+        settings=settings,
+        policy=policy,
+        pool=pool,
+        slack=gateway,
+        compose=composer,
+        incidents=incidents,
+        timeline=TimelineService(pool, gateway, composer, clock),
+        postmortems=postmortems,
+        alerts=AlertService(pool, incidents, gateway, AlertMessages(composer), policy, clock),
+        reminders=reminders,
+        metrics=opened.metrics,
+        dispatcher=dispatcher,
+        clock=clock,
+        background=background,
+        scheduler=scheduler,
+        approvals=approvals,
+    )
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, policy: Policy, clock: Clock, environ: Mapping[str, str]
+) -> AsyncIterator[Services]:
+    """A whole replica's services for the length of a block (the web app opens its own)."""
+    catalog = action_catalog(policy, environ)
+    async with AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(open_pool(settings))
+        await apply_migrations(pool)
+        session = await stack.enter_async_context(open_slack_session())
+        executors = await stack.enter_async_context(open_executors(catalog))
+        background = Background()
+        stack.push_async_callback(background.close)
+        opened = Resources(pool, session, executors, background, Metrics())
+        yield build_services(settings, policy, clock, catalog, opened)

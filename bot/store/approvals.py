@@ -7,12 +7,14 @@ drops that lock when the replica's connection dies, which is how start-up tells 
 abandoned mid-run from one a live replica is still running.
 """
 
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from functools import partial
 
 import asyncpg
 
 from bot.domain.approval import ApprovalRequest, ApprovalStatus, Outcome, Rule
-from bot.store.db import Connection
+from bot.store.db import Connection, session_state
 
 _LOCK_SPACE = 0x0A99_0004
 """First key of the two-key advisory locks held while requests run (the second is the id)."""
@@ -151,16 +153,13 @@ async def finish(
     return _request(row) if row else None
 
 
-async def hold(conn: Connection, request_id: int) -> None:
-    """Mark this connection as the one running the request, until `release` or its death."""
-    await conn.execute(
-        "SELECT pg_advisory_lock($1::int, ($2 % 2147483648)::int)", _LOCK_SPACE, request_id
-    )
-
-
-async def release(conn: Connection, request_id: int) -> None:
-    await conn.execute(
-        "SELECT pg_advisory_unlock($1::int, ($2 % 2147483648)::int)", _LOCK_SPACE, request_id
+def held(conn: Connection, request_id: int) -> AbstractAsyncContextManager[None]:
+    """Mark this connection as the one running the request, until the block ends or it dies."""
+    key = (_LOCK_SPACE, request_id % 2147483648)
+    return session_state(
+        conn,
+        partial(conn.execute, "SELECT pg_advisory_lock($1::int, $2::int)", *key),
+        partial(conn.execute, "SELECT pg_advisory_unlock($1::int, $2::int)", *key),
     )
 
 

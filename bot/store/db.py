@@ -1,9 +1,10 @@
 """Connecting to PostgreSQL: the configured `DATABASE_URL`, or an embedded server (pgserver)."""
 
 import asyncio
+import contextlib
 import json
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -45,15 +46,70 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:
-    """Skip asyncpg's reset query on release: it costs a round trip per unit of work, and the
-    bot leaves no session state behind (locks are unlocked and listeners removed explicitly)."""
+    """Skip asyncpg's reset query on release: it costs a round trip per unit of work."""
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
+    """The process's pool on the bot's database.
+
+    Connections are **not** reset when they go back to the pool (`_keep_session`): whatever
+    session state a unit of work leaves behind — an advisory lock, a `SET`, a `LISTEN` — stays
+    on the connection for the next borrower. So session state is taken only through
+    `session_state`, which always gives it back; transaction-scoped state (`SET LOCAL`,
+    `pg_advisory_xact_lock`) needs nothing, it ends with its transaction.
+    """
     pool: Pool = await asyncpg.create_pool(
         url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
     )
     return pool
+
+
+_DROPPED_WITH_SESSION = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@asynccontextmanager
+async def session_state(
+    conn: Connection,
+    take: Callable[[], Awaitable[object]],
+    give_back: Callable[[], Awaitable[object]],
+) -> AsyncIterator[None]:
+    """Hold session-level state on `conn` for the length of a `with` block, and always end it.
+
+    The one way the bot takes state that outlives a transaction on a pooled connection:
+
+        async with session_state(
+            conn,
+            partial(conn.execute, "SELECT pg_advisory_lock($1)", key),
+            partial(conn.execute, "SELECT pg_advisory_unlock($1)", key),
+        ):
+            ...
+
+    When giving it back fails (the connection broke, the task was cancelled mid-query), or when
+    taking it failed half-way, nobody can say what the session still holds: the connection is
+    terminated, which ends every lock and listener with it, and the pool replaces it.
+    """
+    try:
+        await take()
+    except BaseException:
+        _drop(conn)
+        raise
+    try:
+        yield
+    finally:
+        try:
+            await give_back()
+        except _DROPPED_WITH_SESSION as error:
+            log.warning("session_state_dropped", error=type(error).__name__)
+            _drop(conn)
+        except BaseException:
+            _drop(conn)
+            raise
+
+
+def _drop(conn: Connection) -> None:
+    """End the session; a connection that already died has been let go by its pool (InterfaceError)."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
 
 
 @asynccontextmanager

@@ -6,11 +6,12 @@ replicas starting at once apply each file once. A file changed after it was appl
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 
 import structlog
 
-from bot.store.db import Connection
+from bot.store.db import Connection, session_state
 
 log = structlog.get_logger(__name__)
 
@@ -55,8 +56,11 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
     """Apply pending migrations; return the versions applied by this call."""
     pending = bundled_migrations() if migrations is None else migrations
     applied_now: list[int] = []
-    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
-    try:
+    async with session_state(
+        conn,
+        partial(conn.execute, "SELECT pg_advisory_lock($1)", _LOCK_ID),
+        partial(conn.execute, "SELECT pg_advisory_unlock($1)", _LOCK_ID),
+    ):
         await conn.execute(_BOOKKEEPING)
         done = {
             r["version"]: r["checksum"]
@@ -79,6 +83,4 @@ async def migrate(conn: Connection, migrations: list[Migration] | None = None) -
                 )
             log.info("migration_applied", version=migration.version, name=migration.name)
             applied_now.append(migration.version)
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)
     return applied_now

@@ -2,9 +2,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import open_services
 from bot.config import Policy
 from bot.demo.sandbox import Sandbox, sandbox
+from bot.services.container import open_services
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in
@@ -103,14 +103,13 @@ async def test_escalation_missed_during_a_restart_fires_once_marked_late(
 ) -> None:
     channel = await bot.declare("sev1 Checkout errors")
     clock.advance(hours=3)  # every replica was down
-    replicas = [await open_services(bot.services.settings, POLICY, clock, {}) for _ in range(2)]
-    try:
-        for replica in replicas:
+    settings = bot.services.settings
+    async with (
+        open_services(settings, POLICY, clock, {}) as first,
+        open_services(settings, POLICY, clock, {}) as second,
+    ):
+        for replica in (first, second):
             await replica.scheduler.run_due()
-    finally:
-        for replica in replicas:
-            await replica.slack.close()
-            await replica.pool.close()
     posts = escalations(bot, channel.id)  # posted concurrently: in either order
     (managers,) = [text for text in posts if "<!subteam^S0ENGMGRS>" in text]
     (vp,) = [text for text in posts if "<@U0VPENG>" in text]

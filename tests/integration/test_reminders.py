@@ -1,10 +1,10 @@
 import asyncio
 from datetime import timedelta
 
-from bot.app import open_services
 from bot.demo.sandbox import Sandbox
 from bot.demo.standin import Channel
 from bot.scheduler import Run
+from bot.services.container import open_services
 from bot.store import jobs
 from bot.store.db import Pool
 from tests.conftest import FakeClock
@@ -188,14 +188,10 @@ async def test_two_app_instances_on_one_database_post_each_reminder_once(
     bot: Sandbox, clock: FakeClock
 ) -> None:
     channels = [await bot.declare(f"sev1 Incident {n}") for n in range(6)]
-    other = await open_services(bot.services.settings, bot.services.policy, clock, {})
-    try:
+    async with open_services(bot.services.settings, bot.services.policy, clock, {}) as other:
         for _ in range(2):
             clock.advance(minutes=15)
             await asyncio.gather(bot.services.scheduler.run_due(), other.scheduler.run_due())
-    finally:
-        await other.slack.close()
-        await other.pool.close()
     assert [len(reminders_in(bot.slack, c.id)) for c in channels] == [2] * 6
 
 
@@ -205,13 +201,9 @@ async def test_a_restart_in_the_middle_fires_what_was_missed_once_marked_late(
     channel = await bot.declare("sev1 Checkout errors")
     await overdue_reminder(bot, clock, channel)
     clock.advance(hours=2)  # every replica is down; then one comes back
-    restarted = await open_services(bot.services.settings, bot.services.policy, clock, {})
-    try:
+    async with open_services(bot.services.settings, bot.services.policy, clock, {}) as restarted:
         await restarted.scheduler.run_due()
         await restarted.scheduler.run_due()
-    finally:
-        await restarted.slack.close()
-        await restarted.pool.close()
     _on_time, late = reminders_in(bot.slack, channel.id)
     assert "Late by 1h 45m: the bot was not running when this reminder was due" in late.text
     (entry,) = await rows(
