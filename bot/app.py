@@ -25,6 +25,7 @@ import handlers.interactions
 from bot.actions import Catalog, Executors, open_executors
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
+from bot.inbox import run_in_background as run_inbox
 from bot.metrics import Metrics
 from bot.outbox import run_in_background as run_dispatcher
 from bot.scheduler import run_in_background
@@ -105,6 +106,7 @@ def create_web_app(
             _services(settings, policy, clock, catalog, metrics),
             _recovery,
             _dispatcher,
+            _inbox,
         ]
     )
     if run_scheduler:
@@ -171,6 +173,14 @@ async def _recovery(app: web.Application) -> AsyncIterator[None]:
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Recorded effects are delivered by every replica, whatever the scheduler's setting."""
     task = run_dispatcher(app[SERVICES].dispatcher)
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _inbox(app: web.Application) -> AsyncIterator[None]:
+    """Requests this or a dead replica left waiting are run from the inbox."""
+    task = run_inbox(app[SERVICES].inbox)
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

@@ -44,6 +44,11 @@ class Metrics:
             "Effects recorded and not yet delivered (all replicas)",
             registry=self.registry,
         )
+        self.inbox_waiting = Gauge(
+            "incident_bot_inbox_waiting",
+            "Requests recorded and not yet run to the end (all replicas)",
+            registry=self.registry,
+        )
         self.outbox_oldest_seconds = Gauge(
             "incident_bot_outbox_oldest_waiting_seconds",
             "Age of the oldest effect not yet delivered",

@@ -1,13 +1,18 @@
-"""`/incident …`: parse and acknowledge at once, then do the work after the ack.
+"""`/incident …`: answer in the ack what can be, record the rest in the inbox, then ack.
 
-The ack answers what needs no I/O (help, a usage error) inside Slack's 3-second window; the
-work then runs in the background: it claims the delivery (so a duplicate changes nothing),
-runs the subcommand's service call and replies ephemerally through `response_url`. What each
+The ack answers a usage error, help, and a read-only subcommand (status, list, timeline,
+actions) when its answer is ready within `ACK_BUDGET_SECONDS`. Every other command is recorded
+in the inbox before the ack (a retry of the same trigger is recognised there), and run from it
+(`bot.inbox`): its service claims the delivery in the transaction that does the work, and the
+person is answered through the outbox (`Answers`), so an answer written while Slack is away
+arrives when it is back. What each
 subcommand is, reads and calls is its record in `bot.services.commands`; nothing here names one.
 """
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import structlog
@@ -15,11 +20,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.severity import SeverityPolicy
 from bot.errors import UsageError
+from bot.inbox import Inbox
 from bot.metrics import Metrics
-from bot.services.background import Background
 from bot.services.commands import CommandServices, Parsed, parse
 from bot.services.container import Services
-from bot.services.context import Invocation
+from bot.services.context import Answers, Invocation, Reply
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
 from handlers.replies import answered
@@ -34,7 +39,8 @@ class Desk:
     calls: CommandServices
     slack: SlackGateway
     metrics: Metrics
-    background: Background
+    inbox: Inbox
+    answers: Answers
     severities: SeverityPolicy
     actions: Collection[str]
 
@@ -50,7 +56,8 @@ class Desk:
             ),
             services.slack,
             services.metrics,
-            services.background,
+            services.inbox,
+            services.answers,
             services.policy.severities,
             services.approvals.catalog.names,
         )
@@ -63,8 +70,14 @@ def _ack_payload(message: SlackMessage) -> dict[str, Any]:
     return {"text": message.text, "blocks": message.block_dicts()}
 
 
+ACK_BUDGET_SECONDS = 2.0
+"""How long a read-only answer may take to be given in the ack itself; past it, the command
+waits in the inbox and is answered through its response_url (Slack wants the ack in 3 s)."""
+
+
 def register(app: AsyncApp, services: Services) -> None:
     desk = Desk.of(services)
+    services.inbox.register(KIND, partial(_from_inbox, desk))
 
     async def incident_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
@@ -73,42 +86,84 @@ def register(app: AsyncApp, services: Services) -> None:
             desk.metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**_ack_payload(desk.calls.compose.problem(error)))
             return
-        who = Invocation(
-            user_id=str(body["user_id"]),
-            channel_id=str(body["channel_id"]),
-            delivery_key=f"command:{body.get('trigger_id')}",
-            response_url=str(body["response_url"]),
-        )
+        request = _request(body)
+        who = _who(request)
         name = parsed.route.name
-        if parsed.route.in_ack:
-            desk.metrics.commands.labels(name, "ok").inc()
-
-            async def answer_in_ack(message: SlackMessage) -> None:
-                await ack(**_ack_payload(message))
-
-            await parsed.run(desk.calls, who, answer_in_ack)
-            return
         structlog.contextvars.bind_contextvars(
-            slack_request_id=body.get("trigger_id"), subcommand=name
+            slack_request_id=request["trigger_id"], subcommand=name
         )
+        if parsed.route.in_ack or parsed.route.read_only:
+            answer = await _answer_now(desk, parsed, who)
+            if answer is not None:
+                await ack(**_ack_payload(answer))
+                return
+        if not await desk.inbox.receive(KIND, who.delivery_key, request):
+            log.info("duplicate_command_ignored")
         await ack()
-        desk.background.start(
-            _run(desk, parsed, who, str(body["response_url"])), name=f"command:{name}"
-        )
 
     app.command("/incident")(incident_command)
 
 
-async def _run(desk: Desk, parsed: Parsed, who: Invocation, response_url: str) -> None:
-    """The command's work, after the ack: claim the delivery, do it, answer problems ephemerally."""
+KIND = "command"
+"""The inbox's name for a slash command (and a button that stands for one)."""
+
+
+def _request(body: dict[str, Any]) -> dict[str, str]:
+    """What running the command needs later, from any replica."""
+    return {
+        "text": str(body.get("text", "")),
+        "user_id": str(body["user_id"]),
+        "channel_id": str(body["channel_id"]),
+        "response_url": str(body["response_url"]),
+        "trigger_id": str(body.get("trigger_id", "")),
+    }
+
+
+def _who(request: dict[str, str]) -> Invocation:
+    return Invocation(
+        user_id=request["user_id"],
+        channel_id=request["channel_id"],
+        delivery_key=f"command:{request['trigger_id']}",
+        response_url=request["response_url"],
+    )
+
+
+async def _answer_now(desk: Desk, parsed: Parsed, who: Invocation) -> SlackMessage | None:
+    """A read-only answer, for the ack itself; None if it is not ready within the budget."""
+    answers: list[SlackMessage] = []
+
+    async def keep(message: SlackMessage) -> None:
+        answers.append(message)
+
     name = parsed.route.name
-    if not parsed.route.read_only and not await desk.calls.incidents.claim(who.delivery_key):
-        log.info("duplicate_command_ignored")
+    try:
+        async with asyncio.timeout(ACK_BUDGET_SECONDS):
+            outcome = await answered(
+                parsed.run(desk.calls, who, keep), reply=keep, compose=desk.calls.compose
+            )
+    except TimeoutError:
+        log.warning("answer_not_ready_for_the_ack", budget_seconds=ACK_BUDGET_SECONDS)
+        return None
+    desk.metrics.commands.labels(name, outcome).inc()
+    return answers[0] if answers else None
+
+
+async def _from_inbox(desk: Desk, recorded: dict[str, Any]) -> None:
+    """Run a recorded command: parsed again (as it was typed), answered through its URL."""
+    payload = {key: str(value) for key, value in recorded.items()}
+    who = _who(payload)
+    reply = desk.answers.to(who.response_url or payload["response_url"])
+    try:
+        parsed = desk.parse(payload["text"])
+    except UsageError as error:
+        await reply(desk.calls.compose.problem(error))
         return
+    await _run(desk, parsed, who, reply)
 
-    async def reply(message: SlackMessage) -> None:
-        await desk.slack.respond(response_url, message)
 
+async def _run(desk: Desk, parsed: Parsed, who: Invocation, reply: Reply) -> None:
+    """The command's work, answering problems ephemerally (`handlers.replies.answered`)."""
+    name = parsed.route.name
     with desk.metrics.work_seconds.labels(name).time():
         work = parsed.run(desk.calls, who, reply)
         outcome = await answered(work, reply=reply, compose=desk.calls.compose)
@@ -122,9 +177,10 @@ async def run_as_typed(services: Services, text: str, who: Invocation, response_
     path: the same parsing, delivery claim, routing and ephemeral answers.
     """
     desk = Desk.of(services)
+    reply = desk.answers.to(response_url, private=True)
     try:
         parsed = desk.parse(text)
     except UsageError as error:
-        await desk.slack.respond(response_url, desk.calls.compose.problem(error))
+        await reply(desk.calls.compose.problem(error))
         return
-    await _run(desk, parsed, who, response_url)
+    await _run(desk, parsed, who, reply)

@@ -19,13 +19,14 @@ from typing import Any, assert_never
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.services import approvals
 from bot.services.alerts import AlertService
 from bot.services.approvals import ApprovalService
 from bot.services.background import Background
 from bot.services.container import Services
-from bot.services.context import Invocation, Reply
+from bot.services.context import Answers, Invocation, Reply
 from bot.services.incidents import IncidentService
 from bot.services.reminders import Reminders
 from bot.slack.composer import Composer
@@ -45,7 +46,6 @@ from bot.slack.interactions import (
     read_click,
     read_submission,
 )
-from bot.slack.messages import SlackMessage
 from handlers.commands import run_as_typed
 from handlers.replies import answered
 
@@ -63,6 +63,8 @@ NAMES: dict[type, str] = {
     UpdateForm: "update_form",
 }
 """The `interaction` label of the metrics, and the name of the work in the logs."""
+CLICK, FORM = "click", "form"
+"""The inbox's names for a button's click and a form's submission."""
 
 
 @dataclass(frozen=True)
@@ -77,17 +79,26 @@ class Interactions:
     compose: Composer
     metrics: Metrics
     background: Background
+    inbox: Inbox
+    answers: Answers
     run_command: RunCommand
 
     async def clicked(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
+        """Record the click in the inbox, then ack; "Post update" opens its form at once
+        instead (its trigger_id is good for 3 seconds, and it changes nothing)."""
         try:
             button = read_click(body)
         except Malformed as error:
+            await ack()
             self._refuse(error)
             return
         structlog.contextvars.bind_contextvars(slack_request_id=button.click.trigger_id)
-        self.background.start(self._answer(button), name=f"click:{NAMES[type(button)]}")
+        if isinstance(button, UpdateWanted):
+            await ack()
+            self.background.start(self._answer(button), name="click:post_update")
+            return
+        await self.inbox.receive(CLICK, f"click:{button.click.trigger_id}", body)
+        await ack()
 
     async def submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
@@ -100,8 +111,16 @@ class Interactions:
         if problems:
             await ack(response_action="errors", errors=problems)
             return
+        await self.inbox.receive(FORM, f"view:{form.view_id}", body)
         await ack()
-        self.background.start(self._post_update(form), name="form:update")
+
+    async def run_click(self, body: dict[str, Any]) -> None:
+        """A click recorded in the inbox, read again and answered."""
+        await self._answer(read_click(body))
+
+    async def run_form(self, body: dict[str, Any]) -> None:
+        """A form submission recorded in the inbox, read again and posted."""
+        await self._post_update(read_submission(body))
 
     def _refuse(self, error: Malformed) -> None:
         """The one answer to an unreadable payload (see the module's docstring)."""
@@ -114,9 +133,7 @@ class Interactions:
     async def _answer(self, button: Button) -> None:
         """Do what the button asks; answer problems privately, leaving its message as it is."""
 
-        async def reply(message: SlackMessage) -> None:
-            await self.slack.respond_privately(button.click.response_url, message)
-
+        reply = self.answers.to(button.click.response_url, private=True)
         outcome = await answered(self._work(button, reply), reply=reply, compose=self.compose)
         self.metrics.interactions.labels(NAMES[type(button)], outcome).inc()
 
@@ -153,25 +170,16 @@ class Interactions:
 
     async def _declare(self, button: DeclareFromAlert, reply: Reply) -> None:
         """Declare from an offered alert; whoever clicked becomes the commander."""
-        who = _who(button.click)
-        if not await self.incidents.claim(who.delivery_key):
-            log.info("duplicate_click_ignored")
-            return
-        await self.alerts.declare_offered(button.alert_id, who, reply)
+        await self.alerts.declare_offered(button.alert_id, _who(button.click), reply)
 
     async def _post_update(self, form: UpdateForm) -> None:
         """Post Update #N through the same service call as `/incident update`."""
         who = Invocation(form.user_id, form.channel_id, delivery_key=f"view:{form.view_id}")
 
         async def post() -> None:
-            if not await self.incidents.claim(who.delivery_key):
-                log.info("duplicate_submission_ignored")
-                return
             await self.incidents.post_update(form.command(), who)
 
-        async def reply(message: SlackMessage) -> None:
-            await self.slack.post_ephemeral(form.channel_id, form.user_id, message)
-
+        reply = self.answers.privately(form.channel_id, form.user_id)
         outcome = await answered(post(), reply=reply, compose=self.compose)
         self.metrics.interactions.labels(NAMES[UpdateForm], outcome).inc()
 
@@ -201,8 +209,12 @@ def register(app: AsyncApp, services: Services) -> None:
         compose=services.compose,
         metrics=services.metrics,
         background=services.background,
+        inbox=services.inbox,
+        answers=services.answers,
         run_command=partial(run_as_typed, services),
     )
+    services.inbox.register(CLICK, interactions.run_click)
+    services.inbox.register(FORM, interactions.run_form)
     for action_id in BUTTONS:
         app.action(action_id)(interactions.clicked)
     for callback_id in FORMS:

@@ -7,6 +7,7 @@ says which it was, so commands and interactions count the same outcomes:
 - a refusal the bot explains (`IncidentBotError`) → its words (`Composer.problem`);
 - a change recorded that Slack then refused to show (`SlackRefused`) → what was recorded and
   what Slack refused, counted apart from refusals;
+- a delivery whose work was done before (`AlreadyHandled`) → nothing, counted as a duplicate;
 - anything else, a bug → an apology quoting an error id, and the traceback logged as
   `unexpected_error` with that same id, so the person's report leads to the log line.
 """
@@ -18,7 +19,7 @@ from enum import StrEnum
 import structlog
 
 from bot.errors import IncidentBotError, SlackRefused
-from bot.services.context import Reply
+from bot.services.context import AlreadyHandled, Reply
 from bot.slack.composer import Composer
 
 log = structlog.get_logger(__name__)
@@ -30,6 +31,7 @@ class Outcome(StrEnum):
     OK = "ok"
     REFUSED = "refused"
     SLACK_REFUSED = "slack_refused"
+    DUPLICATE = "duplicate"
     ERROR = "error"
 
 
@@ -46,6 +48,9 @@ async def answered(work: Awaitable[object], *, reply: Reply, compose: Composer) 
     """
     try:
         await work
+    except AlreadyHandled:
+        log.info("duplicate_delivery_ignored")
+        return Outcome.DUPLICATE
     except SlackRefused as error:
         log.warning("slack_refused", recorded=error.recorded, refused=list(error.refused))
         await reply(compose.problem(error))

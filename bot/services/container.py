@@ -15,12 +15,14 @@ import aiohttp
 from bot.actions import Catalog, Executors, open_executors
 from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock
+from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
 from bot.services.alerts import AlertService
 from bot.services.approvals import EXPIRY_JOB, ApprovalService
 from bot.services.background import Background
+from bot.services.context import Answers
 from bot.services.declarations import DeclarationService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
@@ -50,6 +52,8 @@ class Services:
     reminders: Reminders
     metrics: Metrics
     dispatcher: Dispatcher
+    inbox: Inbox
+    answers: Answers
     clock: Clock
     background: Background
     scheduler: Scheduler
@@ -154,6 +158,8 @@ def build_services(
         reminders=reminders,
         metrics=opened.metrics,
         dispatcher=dispatcher,
+        inbox=Inbox(pool, clock, background, opened.metrics),
+        answers=Answers(pool, clock),
         clock=clock,
         background=background,
         scheduler=scheduler,

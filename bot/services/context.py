@@ -6,16 +6,25 @@ it and the one wording people read when they typed a command elsewhere.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
+from bot.domain.clock import Clock
 from bot.domain.incident import Incident
 from bot.errors import UsageError
+from bot.slack import effects
 from bot.slack.messages import SlackMessage
-from bot.store import incidents
-from bot.store.db import Connection
+from bot.store import handled, incidents, outbox
+from bot.store.db import Connection, Pool
 
 RESOLVED = "This incident is already resolved."
+
+
+class AlreadyHandled(Exception):
+    """This delivery's work was done before: Slack delivered it twice, or the inbox ran it
+    again after a crash. Whoever runs the delivery treats it as done."""
+
 
 Reply = Callable[[SlackMessage], Awaitable[None]]
 """Answer the person who ran the command, ephemerally."""
@@ -35,6 +44,14 @@ class Invocation:
     def notify(self) -> dict[str, str] | None:
         """Whom an outbox effect tells when Slack is slow or refuses (see `bot.outbox`)."""
         return {"response_url": self.response_url} if self.response_url else None
+
+
+async def claim_delivery(conn: Connection, who: Invocation | None, now: datetime) -> None:
+    """Claim `who`'s delivery in the caller's transaction, so that its work and the claim commit
+    together: a crash before the commit leaves both undone (the inbox runs it again), after it
+    both done. Raises AlreadyHandled for a delivery claimed before."""
+    if who is not None and not await handled.claim(conn, who.delivery_key, now):
+        raise AlreadyHandled(who.delivery_key)
 
 
 async def find_incident(
@@ -69,3 +86,30 @@ async def incident_of_channel(
     if open_only and not found.is_open:
         raise UsageError(RESOLVED, usage)
     return found
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers to a person through their `response_url`, recorded in the outbox: an answer
+    written while Slack is away reaches them when it is back."""
+
+    pool: Pool
+    clock: Clock
+
+    def to(self, response_url: str, *, private: bool = False) -> Reply:
+        async def reply(message: SlackMessage) -> None:
+            answer = effects.respond(response_url, message, about="answer you", private=private)
+            async with self.pool.acquire() as conn:
+                await outbox.record(conn, answer, now=self.clock())
+
+        return reply
+
+    def privately(self, channel_id: str, user_id: str) -> Reply:
+        """An ephemeral message in a channel, for an answer with no response_url (a form)."""
+
+        async def reply(message: SlackMessage) -> None:
+            answer = effects.ephemeral(channel_id, user_id, message, about="answer you")
+            async with self.pool.acquire() as conn:
+                await outbox.record(conn, answer, now=self.clock())
+
+        return reply

@@ -25,7 +25,7 @@ from bot.domain.naming import channel_name
 from bot.domain.timeline import Kind
 from bot.outbox import FollowUp
 from bot.services import reminders
-from bot.services.context import Invocation
+from bot.services.context import Invocation, claim_delivery
 from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackError
@@ -75,6 +75,7 @@ class DeclarationService:
         now = self.clock()
         user = who.user_id if who else None
         async with self.pool.acquire() as conn, conn.transaction():
+            await claim_delivery(conn, who, now)
             incident = await incidents.insert(
                 conn,
                 channel_id=None,

@@ -5,6 +5,7 @@ status machine deciding what is legal), then Slack is told. Handlers call exactl
 """
 
 from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 
@@ -19,14 +20,14 @@ from bot.domain.timeline import Kind
 from bot.errors import UsageError
 from bot.services import reminders
 from bot.services.commands import usage
-from bot.services.context import Invocation, Reply, incident_of_channel
+from bot.services.context import Invocation, Reply, claim_delivery, incident_of_channel
 from bot.services.declarations import DeclarationService
 from bot.services.postmortems import PostmortemService
 from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
-from bot.store import handled, incidents, outbox, timeline
+from bot.store import incidents, outbox, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
 
@@ -54,11 +55,6 @@ class IncidentService:
         self.postmortems = postmortems
         self.declarations = declarations
 
-    async def claim(self, delivery_key: str) -> bool:
-        """True the first time a Slack delivery is seen; False for a retry or duplicate."""
-        async with self.pool.acquire() as conn:
-            return await handled.claim(conn, delivery_key, self.clock())
-
     async def declare(
         self,
         command: Declare,
@@ -74,7 +70,7 @@ class IncidentService:
     async def post_update(self, command: PostUpdate, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await _open_incident(conn, who, "update")
+            current = await _open_incident(conn, who, "update", now)
             target = status_machine.apply(current.status, command.status or current.status)
             incident = await incidents.record_update(conn, current.id, target, now)
             await timeline.append(
@@ -121,7 +117,7 @@ class IncidentService:
     async def regrade(self, command: Regrade, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await _open_incident(conn, who, "severity")
+            current = await _open_incident(conn, who, "severity", now)
             if current.severity == command.severity.key:
                 raise UsageError(
                     f"The incident is already {command.severity.label}.", usage("severity")
@@ -157,7 +153,7 @@ class IncidentService:
     async def assign(self, command: Assign, who: Invocation) -> Incident:
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await _open_incident(conn, who, "assign")
+            current = await _open_incident(conn, who, "assign", now)
             previous = current.holder(command.role)
             if previous == command.user_id:
                 raise UsageError(
@@ -204,9 +200,16 @@ class IncidentService:
         return incident
 
     async def resolve(self, command: Resolve, who: Invocation) -> Incident:
+        """Resolve, announce, and share the post-mortem, in one transaction: the document's
+        names are looked up first, so that nothing slow happens while the incident is locked."""
+        async with self.pool.acquire() as conn:
+            found = await incident_of_channel(
+                conn, who.channel_id, "resolve", usage=usage("resolve")
+            )
+        names = await self.postmortems.prepare(found, who.user_id)
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
-            current = await _open_incident(conn, who, "resolve")
+            current = await _open_incident(conn, who, "resolve", now)
             status_machine.apply(current.status, Status.RESOLVED)
             incident = await incidents.resolve(conn, current.id, command.resolution, now)
             await timeline.append(
@@ -242,9 +245,9 @@ class IncidentService:
                     incident_id=incident.id,
                 ),
             )
+            # The post-mortem follows the notice in the channel: its share is recorded after it.
+            await self.postmortems.publish(conn, incident, names, who.notify)
         log.info("incident_resolved", duration_seconds=int(incident.age(now).total_seconds()))
-        # The post-mortem follows the notice in the channel: its share is recorded after it.
-        await self.postmortems.publish(incident, who.notify)
         return incident
 
     def _topic(self, incident: Incident) -> NewEffect:
@@ -275,8 +278,10 @@ def _notify(who: Invocation, what: str) -> dict[str, str] | None:
     return {**who.notify, "what": what} if who.notify else None
 
 
-async def _open_incident(conn: Connection, who: Invocation, name: str) -> Incident:
-    """The open incident of the channel `who` typed in, locked for this transaction."""
+async def _open_incident(conn: Connection, who: Invocation, name: str, now: datetime) -> Incident:
+    """The open incident of the channel `who` typed in, locked for this transaction, with the
+    delivery claimed in it (see `claim_delivery`)."""
+    await claim_delivery(conn, who, now)
     return await incident_of_channel(
         conn, who.channel_id, name, usage=usage(name), open_only=True, lock=True
     )

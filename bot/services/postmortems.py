@@ -5,6 +5,7 @@ The document is stored before it is shared, so a refusal from Slack loses nothin
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.config import Policy
 from bot.domain.clock import Clock
@@ -13,15 +14,23 @@ from bot.domain.postmortem import facts, people_in
 from bot.domain.timeline import Entry
 from bot.errors import NotFound
 from bot.services.commands import usage
-from bot.services.context import Invocation, incident_of_channel
+from bot.services.context import Invocation, claim_delivery, incident_of_channel
 from bot.services.people import names_of
 from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.store import incidents, outbox, postmortems, timeline
-from bot.store.db import Pool
+from bot.store.db import Connection, Pool
 
 TEMPLATE = "postmortem.md.j2"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names by user id, and the workspace's address, for one document."""
+
+    names: dict[str, str]
+    workspace_url: str | None
 
 
 class PostmortemService:
@@ -34,25 +43,37 @@ class PostmortemService:
         self.compose = composer
         self.clock = clock
 
-    async def publish(self, incident: Incident, notify: dict[str, str] | None = None) -> None:
-        """Write the post-mortem from the timeline, store it, and share it into the channel."""
+    async def prepare(self, incident: Incident, *also: str) -> Names:
+        """What writing the document needs from Slack, looked up before its transaction:
+        display names (through the shared cache; ids stand in when Slack can't say) and the
+        workspace's address for links. `also` names people about to join the timeline."""
         async with self.pool.acquire() as conn:
             entries = await timeline.entries(conn, incident.id)
-        markdown = await self.write(incident, entries)
+        named = {incident.declared_by, incident.commander, incident.lead, incident.comms, *also}
+        people = people_in(entries) | {person for person in named if person}
+        names = await names_of(self.pool, self.slack, people, self.clock())
+        return Names(names, await self.slack.workspace_url())
+
+    async def publish(
+        self, conn: Connection, incident: Incident, names: Names, notify: dict[str, str] | None
+    ) -> None:
+        """Write the post-mortem from the timeline as this transaction sees it, store it, and
+        record its share into the channel (after whatever the transaction posted before)."""
+        entries = await timeline.entries(conn, incident.id)
+        markdown = self.write(incident, entries, names)
         now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
-            await postmortems.insert(conn, incident.id, markdown, now)
-            share = effects.share_file(
-                incident.channel_id,
-                filename=f"postmortem-{incident.channel_name}.md",
-                content=markdown,
-                title=f"Post-mortem: {incident.title}",
-                initial_comment=self.compose.postmortem_shared(incident, len(entries)),
-                about="share the post-mortem",
-                incident_id=incident.id,
-                notify={**notify, "what": "post-mortem"} if notify else None,
-            )
-            await outbox.record(conn, share, now=now)
+        await postmortems.insert(conn, incident.id, markdown, now)
+        share = effects.share_file(
+            incident.channel_id,
+            filename=f"postmortem-{incident.channel_name}.md",
+            content=markdown,
+            title=f"Post-mortem: {incident.title}",
+            initial_comment=self.compose.postmortem_shared(incident, len(entries)),
+            about="share the post-mortem",
+            incident_id=incident.id,
+            notify={**notify, "what": "post-mortem"} if notify else None,
+        )
+        await outbox.record(conn, share, now=now)
 
     async def regenerate(self, who: Invocation) -> None:
         """`/incident postmortem`: write it again from the timeline as it is now."""
@@ -60,7 +81,10 @@ class PostmortemService:
             incident = await incident_of_channel(
                 conn, who.channel_id, "postmortem", usage=usage("postmortem")
             )
-        await self.publish(incident, who.notify)
+        names = await self.prepare(incident)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await claim_delivery(conn, who, self.clock())
+            await self.publish(conn, incident, names, who.notify)
 
     async def document(self, reference: str) -> str:
         """The newest stored post-mortem of an incident named by its channel, else a fresh one."""
@@ -69,15 +93,17 @@ class PostmortemService:
             if incident is None:
                 raise NotFound(f"No incident has the channel {reference!r}.")
             stored = await postmortems.newest(conn, incident.id)
-            entries = [] if stored is not None else await timeline.entries(conn, incident.id)
-        return stored if stored is not None else await self.write(incident, entries)
+        if stored is not None:
+            return stored
+        names = await self.prepare(incident)
+        async with self.pool.acquire() as conn:
+            entries = await timeline.entries(conn, incident.id)
+        return self.write(incident, entries, names)
 
-    async def write(self, incident: Incident, entries: Sequence[Entry]) -> str:
-        """The Markdown document; names come through the shared display-name cache."""
+    def write(self, incident: Incident, entries: Sequence[Entry], known: Names) -> str:
+        """The Markdown document, from the timeline and what `prepare` looked up."""
         now = self.clock()
-        named = {incident.declared_by, incident.commander, incident.lead, incident.comms}
-        people = people_in(entries) | {person for person in named if person}
-        names = await names_of(self.pool, self.slack, people, now)
+        names = known.names
         severities = self.policy.severities
         return self.compose.templates.render(
             TEMPLATE,
@@ -89,7 +115,7 @@ class PostmortemService:
                 severities,
                 self.policy.tz,
                 now,
-                await self.slack.workspace_url(),
+                known.workspace_url,
             ),
             severity=severities.get(incident.severity),
             duration=incident.age(now),

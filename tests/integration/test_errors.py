@@ -99,45 +99,39 @@ async def test_a_slack_refusal_after_a_recorded_update_is_told_and_counted_apart
     channel = await bot.declare("sev2 Search is slow")
     bot.slack.inject("chat.postMessage", "channel_not_found")
     await bot.command("update Restarted the shard", channel=channel.id)
-    said = await reply_to(bot, "alice", "Slack refused")
-    await bot.services.background.idle()
+    said = await reply_to(bot, "alice", "Could not post Update #1")
+    await bot.services.dispatcher.settle()
 
-    assert said == (
-        ":warning: Update #1 was recorded, but Slack refused to post the update "
-        "(channel_not_found)."
-    )
+    assert "Slack answered `channel_not_found`" in said
     assert [e["body"] for e in await stamped(db, "update")] == ["Restarted the shard"]
     exposed = await metrics(bot)
-    assert 'incident_bot_commands_total{outcome="slack_refused",subcommand="update"} 1.0' in exposed
-    assert 'outcome="refused",subcommand="update"' not in exposed
+    assert 'incident_bot_commands_total{outcome="ok",subcommand="update"} 1.0' in exposed
+    assert 'incident_bot_deliveries_total{method="post",outcome="given_up"} 1.0' in exposed
 
 
-async def test_a_slack_refusal_after_a_snooze_is_told_and_counted_apart(
+async def test_a_slack_refusal_after_a_snooze_is_reported_in_the_channel(
     bot: Sandbox, clock: FakeClock, db: Pool
 ) -> None:
     channel = await bot.declare("sev1 Checkout errors")
     clock.advance(minutes=15)
     await run_due(bot)
     ts = reminders_in(bot.slack, channel.id)[-1].ts
-    bot.slack.inject("chat.postMessage", "is_archived")
+    bot.slack.inject("chat.postMessage", "msg_too_long", times=1)
     await bot.sender.click("bob", channel.id, ts, "reminder.snooze_15")
-    said = await reply_to(bot, "bob", "Slack refused")
     await bot.services.background.idle()
+    await bot.services.dispatcher.settle()
 
-    assert "Reminders were snoozed for 15 min, but Slack refused to post the notice" in said
+    report = await message_in(bot, channel.id, "Could not say the reminders are snoozed")
+    assert "`msg_too_long`" in report
     assert len(await stamped(db, "reminder_snoozed")) == 1
-    assert 'interactions_total{interaction="snooze",outcome="slack_refused"} 1.0' in (
-        await metrics(bot)
-    )
+    assert 'interactions_total{interaction="snooze",outcome="ok"} 1.0' in await metrics(bot)
 
 
 async def test_a_note_slack_would_not_post_is_still_recorded(bot: Sandbox, db: Pool) -> None:
     channel = await bot.declare("sev2 Search is slow")
     bot.slack.inject("chat.postMessage", "channel_not_found")
     await bot.command("note shard map attached", channel=channel.id)
-    said = await reply_to(bot, "alice", "Slack refused")
-    assert said == (
-        ":warning: The note was recorded, but Slack refused to post it (channel_not_found)."
-    )
+    said = await reply_to(bot, "alice", "Could not post the note")
+    assert "`channel_not_found`" in said
     assert [e["body"] for e in await stamped(db, "note")] == ["shard map attached"]
     await message_in(bot, channel.id, "Search is slow")

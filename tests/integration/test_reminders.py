@@ -179,6 +179,7 @@ async def test_a_reminder_job_run_twice_posts_once(
         (job,) = await jobs.claim_due(conn, now=clock(), lease=timedelta(minutes=2), limit=1)
     handler = bot.services.scheduler.handlers[job.kind]
     await asyncio.gather(handler(Run(job, timedelta(0))), handler(Run(job, timedelta(0))))
+    await bot.services.dispatcher.settle()
     assert len(reminders_in(bot.slack, channel.id)) == 1
     pending = await rows(db, "SELECT kind FROM jobs WHERE state = 'pending' AND kind = 'reminder'")
     assert len(pending) == 1, "one next reminder armed, not two"
@@ -192,6 +193,7 @@ async def test_two_app_instances_on_one_database_post_each_reminder_once(
         for _ in range(2):
             clock.advance(minutes=15)
             await asyncio.gather(bot.services.scheduler.run_due(), other.scheduler.run_due())
+            await asyncio.gather(bot.services.dispatcher.settle(), other.dispatcher.settle())
     assert [len(reminders_in(bot.slack, c.id)) for c in channels] == [2] * 6
 
 

@@ -1,0 +1,134 @@
+"""The inbox: what people asked for is recorded before the ack and run from PostgreSQL.
+
+A handler verifies and parses a request, then `receive` records it in one short commit and
+Slack gets its ack: nothing acknowledged can be lost. The request runs at once on this replica
+if it has a free slot, otherwise it waits in the table — not in memory — until a slot frees
+here or on another replica. A replica that dies while running a request lets its lease lapse
+and any replica runs it again; the services claim each delivery in the transaction that does
+its work (`claim_delivery`), so running it again changes nothing that was done.
+
+Runs go through `Background`, so shutdown and tests wait for them as for any work after an ack.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from bot.domain.clock import Clock
+from bot.metrics import Metrics
+from bot.services.background import Background
+from bot.store import inbox
+from bot.store.db import Pool
+from bot.store.inbox import Received
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+"""Runs one kind of request from what was recorded of it."""
+
+
+class Inbox:
+    def __init__(
+        self,
+        pool: Pool,
+        clock: Clock,
+        background: Background,
+        metrics: Metrics,
+        *,
+        concurrency: int = 8,
+        lease: timedelta = timedelta(minutes=2),
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.pool = pool
+        self.clock = clock
+        self.background = background
+        self.metrics = metrics
+        self.concurrency = concurrency
+        self.lease = lease
+        self.poll_seconds = poll_seconds
+        self.handlers: dict[str, Handler] = {}
+        self._running = 0
+        self._filling = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self.handlers[kind] = handler
+
+    async def receive(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
+        """Record a request (before its ack: one short commit) and have it started once the ack
+        is on its way; False for a request recorded before (Slack's retry, a double click)."""
+        async with self.pool.acquire() as conn:
+            recorded = await inbox.record(
+                conn, key=key, kind=kind, payload=payload, now=self.clock()
+            )
+        if recorded is None:
+            return False
+        self.background.start(self._fill_now(), name="inbox:fill")
+        return True
+
+    async def _fill_now(self) -> None:
+        await self.fill()
+
+    async def fill(self) -> int:
+        """Claim as many waiting requests as there are free slots and start them."""
+        async with self._filling:
+            free = self.concurrency - self._running
+            if free <= 0:
+                return 0
+            async with self.pool.acquire() as conn:
+                claimed = await inbox.claim(conn, now=self.clock(), lease=self.lease, limit=free)
+            for request in claimed:
+                self._running += 1
+                self.background.start(self._run(request), name=f"inbox:{request.kind}")
+            return len(claimed)
+
+    async def _run(self, request: Received) -> None:
+        structlog.contextvars.bind_contextvars(inbox=request.id, request_kind=request.kind)
+        error: str | None = None
+        try:
+            handler = self.handlers.get(request.kind)
+            if handler is None:
+                raise LookupError(f"no handler for inbox requests of kind {request.kind!r}")
+            await handler(request.payload)
+        except Exception as failure:  # a bug: recorded and logged, never run again by itself
+            error = f"{type(failure).__name__}: {failure}"
+            log.exception("inbox_request_failed")
+        finally:
+            self._running -= 1
+        async with self.pool.acquire() as conn:
+            await inbox.finish(conn, request.id, now=self.clock(), error=error)
+        # Start whatever waited for this slot before this run ends, so `Background.idle()`
+        # returns only once nothing is left waiting.
+        await self.fill()
+
+    async def run_forever(self) -> None:
+        """Pick up requests other replicas left (saturated, or dead mid-run), every poll."""
+        while True:
+            await self.fill()
+            await self._refresh_gauge()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def _refresh_gauge(self) -> None:
+        async with self.pool.acquire() as conn:
+            self.metrics.inbox_waiting.set(await inbox.waiting(conn))
+
+
+def run_in_background(box: Inbox) -> "asyncio.Task[None]":
+    """Start the inbox's sweep; a crash is logged and the sweep restarted after a pause."""
+
+    async def supervise() -> None:
+        while True:
+            try:
+                await box.run_forever()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.exception("inbox_sweep_crashed")
+                await asyncio.sleep(1)
+
+    return asyncio.create_task(supervise(), name="inbox")

@@ -1,0 +1,82 @@
+"""The `inbox` table: requests recorded before their ack, claimed once to be run."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from bot.store.db import Connection
+
+_COLUMNS = "id, key, kind, payload, attempts, received_at"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request as it was recorded: `kind` says which handler runs `payload`."""
+
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    received_at: datetime
+
+
+def _received(row: asyncpg.Record) -> Received:
+    return Received(**dict(row))
+
+
+async def record(
+    conn: Connection, *, key: str, kind: str, payload: dict[str, Any], now: datetime
+) -> int | None:
+    """Record a request; its id, or None if a request with this key was recorded before."""
+    request_id: int | None = await conn.fetchval(
+        """INSERT INTO inbox (key, kind, payload, received_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (key) DO NOTHING RETURNING id""",
+        key,
+        kind,
+        payload,
+        now,
+    )
+    return request_id
+
+
+async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Received]:
+    """Take up to `limit` requests, oldest first: waiting ones, or ones whose runner died."""
+    rows = await conn.fetch(
+        f"""UPDATE inbox SET state = 'running', attempts = attempts + 1,
+                             leased_until = $1::timestamptz + $2::interval
+            WHERE id IN (
+                SELECT id FROM inbox
+                WHERE state = 'pending' OR (state = 'running' AND leased_until < $1)
+                ORDER BY id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING {_COLUMNS}""",
+        now,
+        lease,
+        limit,
+    )
+    return sorted((_received(r) for r in rows), key=lambda request: request.id)
+
+
+async def finish(
+    conn: Connection, request_id: int, *, now: datetime, error: str | None = None
+) -> None:
+    await conn.execute(
+        """UPDATE inbox SET state = $2, done_at = $3, last_error = $4, leased_until = NULL
+           WHERE id = $1""",
+        request_id,
+        "failed" if error else "done",
+        now,
+        error,
+    )
+
+
+async def waiting(conn: Connection) -> int:
+    """Requests not yet run to the end (waiting for a slot, or running)."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM inbox WHERE state IN ('pending', 'running')"
+    )
+    return count
