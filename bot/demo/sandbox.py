@@ -33,6 +33,11 @@ class Sandbox:
         """Type `/incident <text>` as `user` in `channel`; returns the bot's ack."""
         return await self.sender.slash(text, user=user, channel=channel)
 
+    async def settle(self) -> None:
+        """Wait until what was asked so far has run and its effects have reached Slack."""
+        await self.services.background.idle()
+        await self.services.dispatcher.settle()
+
     async def declare(self, text: str = "sev1 Checkout errors", *, user: str = "alice") -> Channel:
         """Declare and wait until the channel is set up: initial message pinned, announced."""
         before = {c.id for c in self.slack.channels.values()}

@@ -44,6 +44,12 @@ class ScriptClock:
         self.now += timedelta(minutes=minutes)
 
 
+async def _later(box: Sandbox, clock: ScriptClock, minutes: int) -> None:
+    """Let what was asked so far reach Slack, then move the clock on."""
+    await box.settle()
+    clock.advance(minutes)
+
+
 async def _row(target_url: str) -> str:
     row = await runbook_targets.rollout_row(target_url)
     return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in row.items())
@@ -91,23 +97,23 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
         ("bob", "Seeing NullPointerException in PaymentController since the deploy"),
         ("carol", "Support has 40 tickets about failed payments in the last 10 minutes"),
     ):
-        clock.advance(1)
+        await _later(box, clock, 1)
         said = await box.sender.post_message(person, channel.id, text)
     await box.sender.post_message(
         "alice", channel.id, "Payments are the priority; rollback first", thread_ts=said.ts
     )
 
     _say("alice makes bob technical lead; bob posts updates")
-    clock.advance(1)
+    await _later(box, clock, 1)
     await box.command(f"assign lead <@{bob}|bob>", user="alice", channel=channel.id)
-    clock.advance(4)
+    await _later(box, clock, 4)
     await box.command(
         "update identified: v2.3.1 broke payment token refresh; rolling back to v2.3.0",
         user="bob",
         channel=channel.id,
     )
     await slack.wait_for(lambda s: any("Update #1" in m.text for m in s.messages(channel.id)))
-    clock.advance(3)
+    await _later(box, clock, 3)
     await box.command("status", user="alice", channel=channel.id)
     await slack.wait_for(lambda s: any("Next update due" in e.text for e in s.ephemerals("alice")))
     await _kill_switch(box, channel, target_url)
@@ -117,12 +123,12 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
         channel=channel.id,
     )
     await slack.wait_for(lambda s: any("Update #2" in m.text for m in s.messages(channel.id)))
-    clock.advance(10)
+    await _later(box, clock, 10)
     await _reminder_and_update_form(box, channel)
 
     await _take_notes(box, clock, channel)
     _say("alice resolves it; the bot writes the post-mortem from the timeline")
-    clock.advance(6)
+    await _later(box, clock, 6)
     await box.command(
         "resolve Rolled back checkout-api to v2.3.0; error rate back to baseline",
         user="alice",
@@ -140,7 +146,7 @@ async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> Non
         ("bob", "root cause: v2.3.1 removed the retry around payment token refresh"),
         ("alice", "action item: canary checkout-api deploys on payment success rate"),
     ):
-        clock.advance(1)
+        await _later(box, clock, 1)
         await box.command(f"note {note}", user=person, channel=channel.id)
         await box.slack.wait_for(_posted(channel.id, note.partition(": ")[2]))
 
