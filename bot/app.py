@@ -40,7 +40,7 @@ from bot.services.container import (
     open_pool,
     open_slack_session,
 )
-from bot.store.db import Pool, is_reachable
+from bot.store.db import Pool, is_reachable, presence
 
 log = structlog.get_logger(__name__)
 
@@ -105,6 +105,7 @@ def create_web_app(
             _background,
             _services(settings, policy, clock, catalog, metrics),
             _recovery,
+            _presence,
             _dispatcher,
             _inbox,
         ]
@@ -168,6 +169,15 @@ async def _recovery(app: web.Application) -> AsyncIterator[None]:
     """Requests a dead replica left running are marked `unknown` before any click is served."""
     await app[SERVICES].approvals.recover()
     yield
+
+
+async def _presence(app: web.Application) -> AsyncIterator[None]:
+    """This replica's presence: what it claims is taken over at once if it dies."""
+    services = app[SERVICES]
+    async with presence(app[POOL]) as pid:
+        services.dispatcher.owner = services.inbox.owner = pid
+        yield
+        services.dispatcher.owner = services.inbox.owner = None
 
 
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:

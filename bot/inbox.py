@@ -55,6 +55,8 @@ class Inbox:
         self._running = 0
         self._filling = asyncio.Lock()
         self._wake = asyncio.Event()
+        self.owner: int | None = None
+        """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
 
     def register(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
@@ -81,7 +83,9 @@ class Inbox:
             if free <= 0:
                 return 0
             async with self.pool.acquire() as conn:
-                claimed = await inbox.claim(conn, now=self.clock(), lease=self.lease, limit=free)
+                claimed = await inbox.claim(
+                    conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
+                )
             for request in claimed:
                 self._running += 1
                 self.background.start(self._run(request), name=f"inbox:{request.kind}")

@@ -87,6 +87,8 @@ class Dispatcher:
         self.max_sleep = max_sleep
         self.follow_ups: dict[str, FollowUp] = {REPORT: FollowUp(_nothing, _log_only)}
         self._wake = asyncio.Event()
+        self.owner: int | None = None
+        """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
         self._failing = False
         self.sleeping = asyncio.Event()
         """Set while the loop waits for the next due effect or a wake-up (tests wait on it)."""
@@ -107,7 +109,11 @@ class Dispatcher:
         while True:
             async with self.pool.acquire() as conn:
                 claimed = await outbox.claim(
-                    conn, now=self.clock(), lease=self.lease, limit=self.concurrency
+                    conn,
+                    now=self.clock(),
+                    lease=self.lease,
+                    limit=self.concurrency,
+                    owner=self.owner,
                 )
             if not claimed:
                 return total

@@ -44,3 +44,11 @@ class Effect:
     """An earlier attempt may have reached the other side before the bot lost track of it (a
     replica died while delivering, a connection dropped after sending): look before repeating."""
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How much is waiting to be delivered, and since when."""
+
+    count: int
+    oldest: datetime | None

@@ -265,7 +265,8 @@ class IncidentService:
             incident = await incident_of_channel(
                 conn, who.channel_id, "status", usage=usage("status")
             )
-        return self.compose.status_card(incident, self.clock())
+            waiting = await outbox.waiting(conn, incident_id=incident.id)
+        return self.compose.status_card(incident, self.clock(), waiting)
 
     async def list_open(self) -> SlackMessage:
         async with self.pool.acquire() as conn:

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.config import Policy
 from bot.domain.commands import Role
+from bot.domain.effects import Waiting
 from bot.domain.incident import Incident, next_update_due
 from bot.domain.mrkdwn import Mrkdwn, escape, mention, quote
 from bot.domain.presentation import Shown, show
@@ -155,11 +156,13 @@ class Composer:
             duration=incident.age(incident.resolved_at or incident.declared_at),
         )
 
-    def status_card(self, incident: Incident, now: datetime) -> SlackMessage:
+    def status_card(self, incident: Incident, now: datetime, waiting: Waiting) -> SlackMessage:
+        """The incident's card; `waiting` says what is recorded and not yet in Slack."""
         due = next_update_due(incident, self.policy.severities)
         return self._compose(
             "status_card.mrkdwn.j2",
             incident=incident,
+            waiting=waiting,
             severity=self._severity(incident),
             age=incident.age(now),
             next_update=due,

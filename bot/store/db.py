@@ -129,3 +129,17 @@ async def is_reachable(pool: Pool) -> bool:
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         return False
     return True
+
+
+ABANDONED = """(leased_until < $1 OR NOT EXISTS (
+                   SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by))"""
+"""A claimed row whose claimer is gone: its lease ran out, or the replica that claimed it no
+longer holds its presence connection (it died: PostgreSQL ended that session at once)."""
+
+
+@asynccontextmanager
+async def presence(pool: Pool) -> AsyncIterator[int]:
+    """Hold one connection for the life of this replica; its backend pid marks what the replica
+    claims, so that when the process dies its claims are taken over at once, not after a lease."""
+    async with pool.acquire() as conn:
+        yield conn.get_server_pid()

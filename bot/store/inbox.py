@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.db import Connection
+from bot.store.db import ABANDONED, Connection
 
 _COLUMNS = "id, key, kind, payload, attempts, received_at"
 
@@ -42,14 +42,17 @@ async def record(
     return request_id
 
 
-async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Received]:
-    """Take up to `limit` requests, oldest first: waiting ones, or ones whose runner died."""
+async def claim(
+    conn: Connection, *, now: datetime, lease: timedelta, limit: int, owner: int | None
+) -> list[Received]:
+    """Take up to `limit` requests for `owner` (a replica's presence pid), oldest first:
+    waiting ones, or ones whose runner is gone (`ABANDONED`)."""
     rows = await conn.fetch(
         f"""UPDATE inbox SET state = 'running', attempts = attempts + 1,
-                             leased_until = $1::timestamptz + $2::interval
+                             leased_until = $1::timestamptz + $2::interval, claimed_by = $4
             WHERE id IN (
                 SELECT id FROM inbox
-                WHERE state = 'pending' OR (state = 'running' AND leased_until < $1)
+                WHERE state = 'pending' OR (state = 'running' AND {ABANDONED})
                 ORDER BY id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
@@ -57,6 +60,7 @@ async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int
         now,
         lease,
         limit,
+        owner,
     )
     return sorted((_received(r) for r in rows), key=lambda request: request.id)
 

@@ -6,14 +6,13 @@ Claims take `FOR UPDATE SKIP LOCKED` under a lease; a replica that dies mid-deli
 lease lapse and another takes the effect over, knowing its outcome is unknown (`attempts > 1`).
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from bot.domain.effects import Effect, NewEffect
-from bot.store.db import Connection
+from bot.domain.effects import Effect, NewEffect, Waiting
+from bot.store.db import ABANDONED, Connection
 
 WAKE_CHANNEL = "incident_bot_outbox"
 """NOTIFY channel: recording an effect wakes every replica's dispatcher (on commit)."""
@@ -21,14 +20,6 @@ WAKE_CHANNEL = "incident_bot_outbox"
 _COLUMNS = (
     "id, lane, incident_id, method, args, about, then_do, notify, attempts, maybe_done, created_at"
 )
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """How much is waiting to be delivered, and since when."""
-
-    count: int
-    oldest: datetime | None
 
 
 def _effect(row: asyncpg.Record) -> Effect:
@@ -61,16 +52,19 @@ async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int |
     return effect_id
 
 
-async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Effect]:
-    """Take up to `limit` due effects, each the oldest waiting one of its lane."""
+async def claim(
+    conn: Connection, *, now: datetime, lease: timedelta, limit: int, owner: int | None
+) -> list[Effect]:
+    """Take up to `limit` due effects, each the oldest waiting one of its lane, for `owner`
+    (a replica's presence pid); an effect whose claimer is gone is taken over (`ABANDONED`)."""
     rows = await conn.fetch(
         f"""UPDATE outbox SET state = 'running', attempts = attempts + 1,
                               maybe_done = maybe_done OR state = 'running',
-                              leased_until = $1::timestamptz + $2::interval
+                              leased_until = $1::timestamptz + $2::interval, claimed_by = $4
             WHERE id IN (
                 SELECT o.id FROM outbox o
                 WHERE o.due_at <= $1
-                  AND (o.state = 'pending' OR (o.state = 'running' AND o.leased_until < $1))
+                  AND (o.state = 'pending' OR (o.state = 'running' AND {ABANDONED}))
                   AND NOT EXISTS (
                       SELECT 1 FROM outbox earlier
                       WHERE earlier.lane = o.lane AND earlier.id < o.id
@@ -82,6 +76,7 @@ async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int
         now,
         lease,
         limit,
+        owner,
     )
     return sorted((_effect(r) for r in rows), key=lambda effect: effect.id)
 

@@ -20,6 +20,7 @@ CREATE TABLE outbox (
     maybe_done   boolean NOT NULL DEFAULT false,
     due_at       timestamptz NOT NULL,
     leased_until timestamptz,
+    claimed_by   integer,            -- the claiming replica's presence (a backend pid)
     created_at   timestamptz NOT NULL,
     done_at      timestamptz,
     result       jsonb,

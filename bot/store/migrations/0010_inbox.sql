@@ -10,6 +10,7 @@ CREATE TABLE inbox (
                  CHECK (state IN ('pending', 'running', 'done', 'failed')),
     attempts     integer NOT NULL DEFAULT 0,
     leased_until timestamptz,
+    claimed_by   integer,            -- the claiming replica's presence (a backend pid)
     received_at  timestamptz NOT NULL,
     done_at      timestamptz,
     last_error   text
