@@ -75,6 +75,10 @@ class SlackStandIn(Workspace):
         self.response_urls: dict[str, ResponseUrl] = {}
         self.bus = EventBus(signing_secret, timeout=delivery_timeout, notify=self.changed)
         self._faults: list[Fault] = []
+        self.interrupt: Callable[[str, str], bool] | None = None
+        """Called with (method, "before") before a Web API call is applied and (method,
+        "after") once it is; True cuts the connection there, unanswered — what a client that
+        died at that moment (or a network that broke) sees. Crash tests kill the bot in it."""
         self._outage: Outage | None = None
         self._recent: dict[str, deque[float]] = {}
         self._change = asyncio.Event()
@@ -278,7 +282,13 @@ class SlackStandIn(Workspace):
             return self._answer(method, p, 200, ApiError("not_authed").body())
         if token != self.bot_token:
             return self._answer(method, p, 200, ApiError("invalid_auth").body())
-        return self._serve(method, p)
+        if self.interrupt is not None and self.interrupt(method, "before"):
+            self._record(method, p, None, "interrupted")
+            return drop_connection(request)
+        response = self._serve(method, p)
+        if self.interrupt is not None and self.interrupt(method, "after"):
+            return drop_connection(request)
+        return response
 
     def _serve(self, method: str, p: Params) -> web.Response:
         """An authenticated call: an injected fault, the rate limit, or the method's answer."""
