@@ -5,7 +5,7 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
@@ -15,6 +15,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers.alerts
@@ -40,6 +41,7 @@ from bot.services.container import (
     open_pool,
     open_slack_session,
 )
+from bot.slack.gateway import SlackError, SlackGateway
 from bot.store.db import Pool, is_reachable, presence
 
 log = structlog.get_logger(__name__)
@@ -68,6 +70,9 @@ def build_bolt_app(services: Services) -> AsyncApp:
             token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         ),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
+        authorize=_authorizer(
+            services.dispatcher.slack, settings.slack_bot_token.get_secret_value()
+        ),
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
@@ -75,6 +80,41 @@ def build_bolt_app(services: Services) -> AsyncApp:
     handlers.events.register(bolt, services.timeline, services.metrics)
     handlers.interactions.register(bolt, services)
     return bolt
+
+
+def _authorizer(slack: SlackGateway, token: str) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """Bolt's authorization, which never waits for Slack.
+
+    Bolt's own asks auth.test on the first request and answers every request with an error
+    while that fails, so a command typed during an outage would be lost. Here the bot's identity
+    (Bolt uses it to drop the bot's own events; the timeline drops them too) is asked in the
+    background until Slack answers, and requests are served meanwhile with the token alone.
+    """
+    asking: set[asyncio.Task[object]] = set()
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        me = slack.known_identity
+        if me is None and not asking:
+            task: asyncio.Task[object] = asyncio.create_task(_ask_identity(slack))
+            asking.add(task)
+            task.add_done_callback(asking.discard)
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id or (me or {}).get("team_id"),
+            bot_user_id=(me or {}).get("user_id"),
+            bot_id=(me or {}).get("bot_id"),
+            bot_token=token,
+        )
+
+    return authorize
+
+
+async def _ask_identity(slack: SlackGateway) -> object:
+    try:
+        return await slack.identity()
+    except SlackError as error:
+        log.warning("bot_identity_unknown", error=error.error)
+        return None
 
 
 def create_web_app(

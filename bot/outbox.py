@@ -41,6 +41,8 @@ log = structlog.get_logger(__name__)
 REPORT = "outbox.report"
 """The follow-up of a failure report: a report that cannot be delivered is only logged."""
 CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+PRIVATE = frozenset({"respond", "ephemeral"})
+"""Answers to one person: one that cannot be delivered is logged, not announced to a channel."""
 
 
 @dataclass(frozen=True)

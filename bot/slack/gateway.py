@@ -113,8 +113,7 @@ class SlackGateway:
     def __init__(self, client: AsyncWebClient, session: aiohttp.ClientSession) -> None:
         self.client = client
         self._session = session
-        self._workspace_url: str | None = None
-        self._bot_user_id: str | None = None
+        self._identity: dict[str, Any] | None = None
 
     async def close(self) -> None:
         await self._session.close()
@@ -267,10 +266,19 @@ class SlackGateway:
 
     async def bot_user_id(self) -> str:
         """The bot's own user id, from one auth.test per process."""
-        if self._bot_user_id is None:
-            data = await self._call("auth.test", self.client.auth_test())
-            self._bot_user_id = str(data.get("user_id") or "")
-        return self._bot_user_id
+        return str((await self.identity()).get("user_id") or "")
+
+    @property
+    def known_identity(self) -> dict[str, Any] | None:
+        """`identity()` if it is known already (no call made)."""
+        return self._identity
+
+    async def identity(self) -> dict[str, Any]:
+        """Who the bot is (auth.test: `user_id`, `bot_id`, `team_id`, `url`), asked once per
+        process; raises SlackError while Slack cannot say, and asks again next time."""
+        if self._identity is None:
+            self._identity = await self._call("auth.test", self.client.auth_test())
+        return self._identity
 
     async def send_response(
         self, response_url: str, message: SlackMessage, *, private: bool = False
@@ -357,13 +365,10 @@ class SlackGateway:
         Message permalinks are derived from it when shown, instead of a chat.getPermalink call
         per message; None if Slack won't say, and the links are left out.
         """
-        if self._workspace_url is None:
-            try:
-                data = await self._call("auth.test", self.client.auth_test())
-            except SlackError:
-                return None
-            self._workspace_url = str(data.get("url") or "")
-        return self._workspace_url or None
+        try:
+            return str((await self.identity()).get("url") or "") or None
+        except SlackError:
+            return None
 
     async def display_name(self, user: str) -> str:
         """The name people see for `user`, from users.info (never users.list).
