@@ -360,7 +360,9 @@ class ApprovalService:
         return replace(edit, notify=notify)
 
     def _reply(self, request: ApprovalRequest, notify: Notify) -> NewEffect:
-        return effects.post(
+        """The outcome in the card's thread. It depends on the card only, which is posted (its
+        ts is known), not on the card's edits: a lane of its own lets it go beside them."""
+        reply = effects.post(
             request.channel_id,
             self.cards.outcome(request, self._title(request)),
             about=f"post the outcome of `{request.action}`",
@@ -368,6 +370,7 @@ class ApprovalService:
             thread_ts=request.message_ts,
             notify=notify,
         )
+        return replace(reply, lane=f"{reply.lane}:thread:{request.message_ts}")
 
     def _title(self, request: ApprovalRequest) -> str:
         try:
