@@ -4,9 +4,12 @@ That connection holds the request's advisory lock from before `approved → runn
 outcome is recorded: while it is held, start-up on another replica knows the request is still
 being run and leaves it alone; if this process dies, PostgreSQL drops the lock and start-up
 marks the request `unknown`.
+
+What people see of each step (the card as it stands, the outcome in its thread) is recorded by
+the caller's `tell`, in the transaction of the step itself, so it is delivered whatever Slack's
+state; the run never waits for Slack.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -29,7 +32,8 @@ from bot.store.db import Connection
 
 log = structlog.get_logger(__name__)
 
-Show = Callable[[ApprovalRequest], Awaitable[None]]
+Tell = Callable[[Connection, ApprovalRequest], Awaitable[None]]
+"""Record, in the transaction that moved the request, what people are to see of its new state."""
 
 
 class Runner:
@@ -39,34 +43,29 @@ class Runner:
         self.clock = clock
 
     async def run(
-        self, conn: Connection, request: ApprovalRequest, allowed: frozenset[str], show: Show
+        self, conn: Connection, request: ApprovalRequest, allowed: frozenset[str], tell: Tell
     ) -> ApprovalRequest | None:
         """Check once more, run, record; returns the request as it ended (None if moved by another).
 
-        `show` is called with the running request, concurrently with the run itself, and is
-        awaited before returning so the caller's final update lands after it.
+        `tell` is called inside the transaction that starts the request and inside the one that
+        records its outcome.
         """
         async with approvals.held(conn, request.id):
-            started = await self._start(conn, request, allowed)
+            started = await self._start(conn, request, allowed, tell)
             if started is None or started.status is not ApprovalStatus.RUNNING:
                 return started
-            showing = asyncio.ensure_future(show(started))
-            try:
-                outcome = await self._execute(started)
-                async with conn.transaction():
-                    finished = await approvals.finish(conn, started.id, outcome, at=self.clock())
-                    if finished is not None:
-                        kind = RESULT_STAMPS[outcome.status]
-                        await stamp(
-                            conn, finished, kind, None, self.clock(), result=outcome.as_json()
-                        )
-            finally:
-                await showing
+            outcome = await self._execute(started)
+            async with conn.transaction():
+                finished = await approvals.finish(conn, started.id, outcome, at=self.clock())
+                if finished is not None:
+                    kind = RESULT_STAMPS[outcome.status]
+                    await stamp(conn, finished, kind, None, self.clock(), result=outcome.as_json())
+                    await tell(conn, finished)
             log.info("action_finished", status=outcome.status.value, ms=round(outcome.duration_ms))
             return finished
 
     async def _start(
-        self, conn: Connection, request: ApprovalRequest, allowed: frozenset[str]
+        self, conn: Connection, request: ApprovalRequest, allowed: frozenset[str], tell: Tell
     ) -> ApprovalRequest | None:
         """approved → running if not expired and every approver still allowed; else fail closed."""
         now = self.clock()
@@ -77,8 +76,11 @@ class Runner:
             event = judge_start(current, allowed, now)
             target = apply(current.status, event)
             moved = await approvals.move(conn, current.id, current.status, target, at=now)
-            if moved is not None and event is not ApprovalEvent.START:
+            if moved is None:
+                return None
+            if event is not ApprovalEvent.START:
                 await stamp(conn, moved, STAMPS[event], None, now, reason="checked before running")
+            await tell(conn, moved)
         return moved
 
     async def _execute(self, request: ApprovalRequest) -> Outcome:

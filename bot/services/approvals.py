@@ -1,16 +1,20 @@
 """What people do with actions: request one, approve or deny it, and what the bot does after.
 
-A request posts a card and nothing runs. Each click is judged (by `bot.domain.approval`) inside
-a transaction holding the request's row, and applied as a conditional status move; the click
-whose move reaches `approved` goes on to run the action, checking once more just before it
-starts. Slack is told after the database: the card is updated in place, the outcome is posted
-in its thread, refusals are answered only to the person who clicked.
+A request records the card's post and nothing runs. Each click is judged (by
+`bot.domain.approval`) inside a transaction holding the request's row, and applied as a
+conditional status move; the click whose move reaches `approved` goes on to run the action,
+checking once more just before it starts. What people see is recorded in the transaction of
+the step that causes it and delivered by the outbox, whatever Slack's state: the card's edit
+and the outcome in its thread (once the card's ts is known: until then `card_posted` catches
+up when the card lands), refusals only to the person who clicked.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 import structlog
 
@@ -29,23 +33,29 @@ from bot.domain.approval import (
 )
 from bot.domain.clock import Clock
 from bot.domain.commands import RequestAction
+from bot.domain.effects import Effect, NewEffect
 from bot.domain.params import bind
 from bot.domain.timeline import Kind
-from bot.errors import NotAllowed, NotFound, SlackRefused
+from bot.errors import NotAllowed, NotFound
+from bot.outbox import FollowUp
 from bot.scheduler import Run
-from bot.services.background import Background
 from bot.services.context import Invocation, incident_of_channel
+from bot.slack import effects
 from bot.slack.approval_cards import ApprovalCards, ListedAction, approvers_of
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.templates import Templates
-from bot.store import approvals, jobs
-from bot.store.db import Pool
+from bot.store import approvals, jobs, outbox
+from bot.store.db import Connection, Pool
 
 log = structlog.get_logger(__name__)
 
 EXPIRY_JOB = "approval_expiry"
+CARD_POSTED = "approvals.card_posted"
+REQUEST_ID = "request_id"
+"""The card post's extra argument: which request the card is for (its follow-up keeps the ts)."""
 Judge = Callable[[ApprovalRequest, str, frozenset[str], datetime], Verdict]
+Notify = dict[str, Any] | None
 
 LOST = Outcome(ApprovalStatus.UNKNOWN, "the bot stopped while it was running", 0.0)
 """What start-up records for a request whose replica died while running it."""
@@ -71,16 +81,19 @@ class ApprovalService:
         clock: Clock,
         catalog: Catalog,
         executors: Executors,
-        background: Background,
     ) -> None:
-        """`executors` are opened and closed by whoever owns the process's resources (the app)."""
+        """`executors` are opened and closed by whoever owns the process's resources (the app);
+        `gateway` only looks up who may approve (a read: it never changes Slack)."""
         self.pool = pool
         self.slack = gateway
         self.cards = ApprovalCards(templates)
         self.clock = clock
         self.catalog = catalog
         self.runner = Runner(catalog, executors, clock)
-        self.background = background
+
+    def follow_ups(self) -> dict[str, FollowUp]:
+        """Registered with the dispatcher: what runs when a card has been posted."""
+        return {CARD_POSTED: FollowUp(self.card_posted)}
 
     def list_actions(self) -> SlackMessage:
         return self.cards.catalog(
@@ -100,7 +113,8 @@ class ApprovalService:
         )
 
     async def request(self, command: RequestAction, who: Invocation) -> ApprovalRequest:
-        """Validate, record and post the card; nothing runs until someone approves."""
+        """Validate and record the request with its card's post; nothing runs until someone
+        approves."""
         entry = self.catalog.get(command.name)
         if not entry.is_available:
             raise NotAllowed(f"`{entry.name}` is unavailable here: {entry.reason}.")
@@ -108,13 +122,6 @@ class ApprovalService:
         preview = self.catalog.plan(entry, params).preview
         request = await self._record_request(entry, dict(params), preview, command.dry_run, who)
         log.info("action_requested", action=entry.name, request_id=request.id)
-        try:
-            card = self.cards.card(request, entry.action.title)
-            ts = await self.slack.post(request.channel_id, card)
-        except SlackError as error:
-            raise SlackRefused("Recorded", [f"post the card ({error.error})"]) from None
-        async with self.pool.acquire() as conn:
-            await approvals.set_message_ts(conn, request.id, ts)
         return request
 
     async def _record_request(
@@ -125,7 +132,8 @@ class ApprovalService:
         dry_run: bool,
         who: Invocation,
     ) -> ApprovalRequest:
-        """The request, its `action_requested` stamp and its expiry job, in one transaction."""
+        """The request, its `action_requested` stamp, its expiry job and its card's post, in
+        one transaction."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             incident = await incident_of_channel(
@@ -154,7 +162,34 @@ class ApprovalService:
                 incident_id=incident.id,
                 payload={"request_id": request.id},
             )
+            await outbox.record(
+                conn, self._card_post(request, _notify(who.notify, request)), now=now
+            )
         return request
+
+    def _card_post(self, request: ApprovalRequest, notify: Notify) -> NewEffect:
+        post = effects.post(
+            request.channel_id,
+            self.cards.card(request, self._title(request)),
+            about=f"post the approval card for `{request.action}`",
+            incident_id=request.incident_id,
+            then_do=CARD_POSTED,
+            notify=notify,
+        )
+        return replace(post, args={**post.args, REQUEST_ID: request.id})
+
+    async def card_posted(self, conn: Connection, effect: Effect, result: effects.Result) -> None:
+        """The card is in the channel: keep its ts, and show what happened while it was on its
+        way (steps taken before the ts was known recorded no edit and no thread reply)."""
+        ts = str(result["ts"])
+        request = await approvals.set_message_ts(conn, int(effect.args[REQUEST_ID]), ts)
+        if request is None:
+            return
+        card = self.cards.card(request, self._title(request))
+        if not _shows(effect.args, card):
+            await outbox.record(conn, self._edit(request, ts, card, None), now=self.clock())
+        if _ran(request):
+            await outbox.record(conn, self._reply(request, None), now=self.clock())
 
     async def approve(self, click: Click) -> None:
         await self._click(click, judge_approval)
@@ -171,26 +206,37 @@ class ApprovalService:
             request_id=request.id, incident_id=request.incident_id
         )
         if request.status is not ApprovalStatus.PENDING:
-            await self._refuse(click, Refusal.CLOSED, request)
+            await self._refuse_alone(click, Refusal.CLOSED, request)
             return
         allowed = await self._allowed(request)
-        now = self.clock()
         async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                current = await approvals.get(conn, request.id, for_update=True)
-                if current is None:
-                    raise NotFound("The request vanished.")
-                verdict = judge(current, click.user_id, allowed, now)
-                changed = await ledger.record(conn, current, verdict, click.user_id, now)
+            changed = await self._decide(conn, click, judge, allowed)
             if changed is not None and changed.status is ApprovalStatus.APPROVED:
-                changed = await self.runner.run(conn, changed, allowed, self._show)
-        if changed is not None and changed.started_at is not None:
-            await self._announce(changed)
-            return
-        if verdict.refusal is not None:
-            await self._refuse(click, verdict.refusal, changed or current)
-        if changed is not None:
-            await self._show(changed)
+                notify = {
+                    "response_url": click.response_url,
+                    "what": f"approval of `{changed.action}`",
+                }
+                await self.runner.run(conn, changed, allowed, partial(self._tell, notify=notify))
+
+    async def _decide(
+        self, conn: Connection, click: Click, judge: Judge, allowed: frozenset[str]
+    ) -> ApprovalRequest | None:
+        """Apply the click's verdict, stamp it, and record what the clicker and the channel see.
+
+        An approved request is shown by its start, which follows at once on this connection.
+        """
+        now = self.clock()
+        async with conn.transaction():
+            current = await approvals.get(conn, click.request_id, for_update=True)
+            if current is None:
+                raise NotFound("The request vanished.")
+            verdict = judge(current, click.user_id, allowed, now)
+            changed = await ledger.record(conn, current, verdict, click.user_id, now)
+            if verdict.refusal is not None:
+                await self._refuse(conn, click, verdict.refusal, changed or current)
+            if changed is not None and changed.status is not ApprovalStatus.APPROVED:
+                await self._tell(conn, changed)
+        return changed
 
     async def expire(self, run: Run) -> None:
         """The `approval_expiry` job: a request nobody approved in time can never run."""
@@ -207,11 +253,11 @@ class ApprovalService:
             moved = await approvals.move(conn, request_id, current.status, target, at=now)
             if moved is not None:
                 await ledger.stamp(conn, moved, Kind.ACTION_EXPIRED, None, now)
-        if moved is not None:
-            await self._show(moved)
+                await self._tell(conn, moved)
 
     async def recover(self) -> list[ApprovalRequest]:
-        """At start-up: requests left running by a dead replica become `unknown`, reported, never re-run."""
+        """At start-up: requests left running by a dead replica become `unknown`, reported,
+        never re-run."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             orphans = await approvals.abandon_orphans(conn, LOST, at=now)
@@ -219,16 +265,17 @@ class ApprovalService:
                 await ledger.stamp(
                     conn, orphan, Kind.ACTION_UNKNOWN, None, now, result=LOST.as_json()
                 )
+                await self._tell(conn, orphan)
+                report = effects.post(
+                    orphan.channel_id,
+                    self.cards.unknown(orphan, self._title(orphan)),
+                    about=f"report that `{orphan.action}` may or may not have run",
+                    incident_id=orphan.incident_id,
+                )
+                await outbox.record(conn, report, now=now)
         for orphan in orphans:
             log.warning("action_outcome_unknown", request_id=orphan.id, action=orphan.action)
-            self.background.start(
-                self._report_unknown(orphan), name=f"approval:unknown:{orphan.id}"
-            )
         return orphans
-
-    async def _report_unknown(self, request: ApprovalRequest) -> None:
-        await self._show(request)
-        await self.slack.post(request.channel_id, self.cards.unknown(request, self._title(request)))
 
     async def _clicked(self, click: Click) -> ApprovalRequest | None:
         """The request a click is about, if the click really came from its card."""
@@ -239,7 +286,7 @@ class ApprovalService:
             or request.channel_id != click.channel_id
             or request.message_ts not in (None, click.message_ts)
         ):
-            await self._refuse(click, Refusal.WRONG_CARD, None)
+            await self._refuse_alone(click, Refusal.WRONG_CARD, None)
             return None
         return request
 
@@ -265,38 +312,83 @@ class ApprovalService:
             log.warning("approver_lookup_failed", key=key, error=error.error)
             return []
 
-    async def _refuse(
+    async def _refuse_alone(
         self, click: Click, refusal: Refusal, request: ApprovalRequest | None
     ) -> None:
+        """A refusal that changes nothing else, recorded in a transaction of its own."""
+        async with self.pool.acquire() as conn:
+            await self._refuse(conn, click, refusal, request)
+
+    async def _refuse(
+        self, conn: Connection, click: Click, refusal: Refusal, request: ApprovalRequest | None
+    ) -> None:
+        """Why the click did nothing, to the clicker only: the card stays as it is."""
         title = self._title(request) if request else ""
-        await self.slack.respond_privately(
-            click.response_url, self.cards.refusal(refusal, request, title)
+        answer = effects.respond(
+            click.response_url,
+            self.cards.refusal(refusal, request, title),
+            about="tell you why your click did nothing",
+            private=True,
+            incident_id=request.incident_id if request else None,
         )
+        await outbox.record(conn, answer, now=self.clock())
 
-    async def _show(self, request: ApprovalRequest) -> None:
-        """Bring the card up to date; the database already holds the truth if Slack refuses."""
-        if request.message_ts is None:
+    async def _tell(
+        self, conn: Connection, request: ApprovalRequest, *, notify: Notify = None
+    ) -> None:
+        """Record what people see of the request's new state: the card as it now stands and,
+        once the action has run, the outcome in the card's thread. Both need the card's ts: a
+        step taken before it is known is shown by `card_posted` instead."""
+        ts = request.message_ts
+        if ts is None:
             return
-        try:
-            await self.slack.update(
-                request.channel_id,
-                request.message_ts,
-                self.cards.card(request, self._title(request)),
-            )
-        except SlackError as error:
-            log.warning("approval_card_not_updated", error=error.error)
+        card = self.cards.card(request, self._title(request))
+        await outbox.record(conn, self._edit(request, ts, card, notify), now=self.clock())
+        if _ran(request):
+            await outbox.record(conn, self._reply(request, notify), now=self.clock())
 
-    async def _announce(self, request: ApprovalRequest) -> None:
-        """The outcome: on the card, and as a reply in its thread (both at once)."""
-        reply = self.slack.post(
+    def _edit(
+        self, request: ApprovalRequest, ts: str, card: SlackMessage, notify: Notify
+    ) -> NewEffect:
+        edit = effects.update(
+            request.channel_id,
+            ts,
+            card,
+            about=f"show `{request.action}` as {request.status.value} on its card",
+            incident_id=request.incident_id,
+        )
+        return replace(edit, notify=notify)
+
+    def _reply(self, request: ApprovalRequest, notify: Notify) -> NewEffect:
+        """The outcome in the card's thread. It depends on the card only, which is posted (its
+        ts is known), not on the card's edits: a lane of its own lets it go beside them."""
+        reply = effects.post(
             request.channel_id,
             self.cards.outcome(request, self._title(request)),
+            about=f"post the outcome of `{request.action}`",
+            incident_id=request.incident_id,
             thread_ts=request.message_ts,
+            notify=notify,
         )
-        await asyncio.gather(self._show(request), reply)
+        return replace(reply, lane=f"{reply.lane}:thread:{request.message_ts}")
 
     def _title(self, request: ApprovalRequest) -> str:
         try:
             return self.catalog.get(request.action).action.title
         except NotFound:
             return request.action
+
+
+def _notify(notify: dict[str, str] | None, request: ApprovalRequest) -> Notify:
+    """Tell the requester if their card waits for Slack, or is refused."""
+    return {**notify, "what": f"request for `{request.action}`"} if notify else None
+
+
+def _ran(request: ApprovalRequest) -> bool:
+    """Whether the action ran to an outcome of its own (not one start-up gave it)."""
+    return request.outcome is not None and request.outcome != LOST
+
+
+def _shows(args: dict[str, Any], card: SlackMessage) -> bool:
+    """Whether a recorded message (an effect's args) is this card, word for word."""
+    return args.get("text") == card.text and (args.get("blocks") or []) == card.block_dicts()

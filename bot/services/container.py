@@ -140,9 +140,8 @@ def build_services(
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
     incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems, declarations)
     reminders = Reminders(pool, gateway, composer, policy, clock)
-    approvals = ApprovalService(
-        pool, gateway, composer.templates, clock, catalog, opened.executors, background
-    )
+    approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, opened.executors)
+    dispatcher.register_all(approvals.follow_ups())
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
     scheduler.register(EXPIRY_JOB, approvals.expire)
     return Services(

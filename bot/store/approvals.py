@@ -94,8 +94,14 @@ async def get(
     return _request(row) if row else None
 
 
-async def set_message_ts(conn: Connection, request_id: int, ts: str) -> None:
+async def set_message_ts(conn: Connection, request_id: int, ts: str) -> ApprovalRequest | None:
+    """Keep the card's ts; returns the request as it stands now, its row held until the
+    transaction ends (a status move waits for this, or this waits for the move).
+
+    Read again after the UPDATE: its RETURNING would see the votes as of before any wait.
+    """
     await conn.execute("UPDATE approval_requests SET message_ts = $2 WHERE id = $1", request_id, ts)
+    return await get(conn, request_id)
 
 
 async def add_vote(conn: Connection, request_id: int, user_id: str, at: datetime) -> bool:

@@ -25,7 +25,7 @@ async def request(bot: Sandbox, channel: Channel, text: str, *, user: str = "ali
     before = len(cards(bot.slack, channel.id))
     await bot.command(text, user=user, channel=channel.id)
     await bot.slack.wait_for(lambda s: len(cards(s, channel.id)) > before)
-    await bot.services.background.idle()
+    await settled(bot.services)
     return cards(bot.slack, channel.id)[-1]
 
 
@@ -33,7 +33,13 @@ async def click(bot: Sandbox, user: str, card: Message, button: str = "approve")
     """Click Approve or Deny on the card as `user`, and wait for the bot to finish with it."""
     result = await bot.sender.click(user, card.channel, card.ts, f"approval.{button}")
     assert result.status == 200
-    await bot.services.background.idle()
+    await settled(bot.services)
+
+
+async def settled(services: Services) -> None:
+    """Wait until the work after the acks is done and what it recorded has been delivered."""
+    await services.background.idle()
+    await services.dispatcher.settle()
 
 
 def buttons(card: Message) -> list[dict[str, object]]:

@@ -10,7 +10,14 @@ from bot.domain.runbook_actions import DEFAULT_ACTIONS
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.approvals.conftest import DeployApi, Target, policy_with
-from tests.integration.approvals.helpers import cards, incident_channel, replica, stamps, status_of
+from tests.integration.approvals.helpers import (
+    cards,
+    incident_channel,
+    replica,
+    settled,
+    stamps,
+    status_of,
+)
 from tests.integration.helpers import message_in
 
 BUMP = {
@@ -43,7 +50,7 @@ async def test_twenty_concurrent_double_approvals_execute_twenty_times(
     async with sandbox(database_url=migrated, clock=clock, environ=environ, policy=policy) as box:
         channel = await incident_channel(box, "bob", "carol")
         await asyncio.gather(*(box.command(f"bump c{i}", channel=channel.id) for i in range(20)))
-        await box.services.background.idle()
+        await settled(box.services)
         posted = cards(box.slack, channel.id)
         assert len(posted) == 20
         await asyncio.gather(
@@ -53,7 +60,7 @@ async def test_twenty_concurrent_double_approvals_execute_twenty_times(
                 for person in ("bob", "carol", "bob")
             )
         )
-        await box.services.background.idle()
+        await settled(box.services)
         assert [kind for kind, _, _ in await stamps(box)].count("action_executed") == 20
     rows = await counters.fetch("SELECT name, n FROM executions ORDER BY name")
     assert {r["n"] for r in rows} == {1}
@@ -70,7 +77,7 @@ async def test_two_replicas_on_one_database_run_an_approval_once(
     async with sandbox(database_url=migrated, clock=clock, environ=environ, policy=policy) as box:
         channel = await incident_channel(box, "bob", "carol")
         await box.command("bump c7", channel=channel.id)
-        await box.services.background.idle()
+        await settled(box.services)
         (card,) = cards(box.slack, channel.id)
         async with replica(box, migrated, clock, environ, policy) as (other, other_services):
             await asyncio.gather(
@@ -78,7 +85,7 @@ async def test_two_replicas_on_one_database_run_an_approval_once(
                 other.click("carol", channel.id, card.ts, "approval.approve"),
                 other.click("bob", channel.id, card.ts, "approval.approve"),
             )
-            await asyncio.gather(box.services.background.idle(), other_services.background.idle())
+            await asyncio.gather(settled(box.services), settled(other_services))
         assert await status_of(box) is ApprovalStatus.SUCCEEDED
     assert (await counters.fetch("SELECT n FROM executions WHERE name = 'c7'"))[0]["n"] == 1
 
@@ -90,16 +97,16 @@ async def test_kill_can_require_two_approvals(
     async with sandbox(database_url=migrated, clock=clock, environ=environ, policy=policy) as box:
         channel = await incident_channel(box, "bob", "carol")
         await box.command("kill", channel=channel.id)
-        await box.services.background.idle()
+        await settled(box.services)
         (card,) = cards(box.slack, channel.id)
         for person in ("bob", "bob"):
             await box.sender.click(person, channel.id, card.ts, "approval.approve")
-            await box.services.background.idle()
+            await settled(box.services)
         assert "*Waiting for approval* (1 of 2) — approved so far by <@" in card.text
         assert (await target.rollout())["emergency_stop"] is False
         assert any("already approved" in e.text for e in box.slack.ephemerals("bob"))
         await box.sender.click("carol", channel.id, card.ts, "approval.approve")
-        await box.services.background.idle()
+        await settled(box.services)
         assert (await target.rollout())["emergency_stop"] is True
         kinds = [kind for kind, _, _ in await stamps(box)]
     assert kinds == ["action_requested", "action_approved", "action_approved", "action_executed"]
@@ -113,14 +120,14 @@ async def test_only_members_of_the_approver_group_may_approve(
         box.slack.add_usergroup("S0SRE", ["carol"])
         channel = await incident_channel(box, "bob", "carol")
         await box.command("kill", channel=channel.id)
-        await box.services.background.idle()
+        await settled(box.services)
         (card,) = cards(box.slack, channel.id)
         await box.sender.click("bob", channel.id, card.ts, "approval.approve")
-        await box.services.background.idle()
+        await settled(box.services)
         assert any("only <!subteam^S0SRE> may" in e.text for e in box.slack.ephemerals("bob"))
         assert (await target.rollout())["emergency_stop"] is False
         await box.sender.click("carol", channel.id, card.ts, "approval.approve")
-        await box.services.background.idle()
+        await settled(box.services)
     assert (await target.rollout())["emergency_stop"] is True
 
 
@@ -129,7 +136,7 @@ async def test_a_request_left_running_by_a_dead_bot_is_reported_unknown_and_neve
 ) -> None:
     channel = await incident_channel(bot, "bob")
     await bot.command("kill", channel=channel.id)
-    await bot.services.background.idle()
+    await settled(bot.services)
     (card,) = cards(bot.slack, channel.id)
     async with db.acquire() as conn:  # approved and started, then the process died
         await conn.execute(
@@ -140,7 +147,7 @@ async def test_a_request_left_running_by_a_dead_bot_is_reported_unknown_and_neve
         )
     async with replica(bot, migrated, clock, environ, Policy()) as (_, restarted):
         report = await message_in(bot, channel.id, ":warning: *Outcome unknown")
-        await restarted.background.idle()
+        await settled(restarted)
         await restarted.scheduler.run_due()
     assert "Verify the target by hand" in report
     assert report.startswith(":warning: *Outcome unknown:* `kill` — Emergency stop (kill switch) —")
@@ -157,14 +164,14 @@ async def test_a_replica_starting_while_another_runs_an_action_leaves_it_running
     deploy_api.hold = asyncio.Event()
     channel = await incident_channel(bot, "bob")
     await bot.command("rollback api", channel=channel.id)
-    await bot.services.background.idle()
+    await settled(bot.services)
     (card,) = cards(bot.slack, channel.id)
     await bot.sender.click("bob", channel.id, card.ts, "approval.approve")
     await asyncio.wait_for(deploy_api.arrived.wait(), timeout=5)
     async with replica(bot, migrated, clock, environ, Policy()) as (_, started):
-        await started.background.idle()
+        await settled(started)
         assert await status_of(bot) is ApprovalStatus.RUNNING
     deploy_api.hold.set()
-    await bot.services.background.idle()
+    await settled(bot.services)
     assert await status_of(bot) is ApprovalStatus.SUCCEEDED
     assert not any("Outcome unknown" in m.text for m in bot.slack.messages(channel.id))

@@ -13,6 +13,7 @@ from tests.integration.approvals.helpers import (
     incident_channel,
     replica,
     request,
+    settled,
     status_of,
 )
 
@@ -69,7 +70,7 @@ async def test_an_action_redefined_after_the_card_was_posted_is_not_run(
 ) -> None:
     channel = await incident_channel(bot, "bob")
     await bot.command("kill", channel=channel.id)
-    await bot.services.background.idle()
+    await settled(bot.services)
     (card,) = cards(bot.slack, channel.id)
     redefined = {**DEFAULT_ACTIONS["kill"], "statement": "DELETE FROM rollout_configuration"}
     async with replica(bot, migrated, clock, environ, policy_with({"kill": redefined})) as (
@@ -77,7 +78,7 @@ async def test_an_action_redefined_after_the_card_was_posted_is_not_run(
         services,
     ):
         await other.click("bob", channel.id, card.ts, "approval.approve")
-        await services.background.idle()
+        await settled(services)
     assert "not run: the action's definition changed since the card was posted" in card.text
     assert await status_of(bot) is ApprovalStatus.FAILED
     assert (await target.rollout())["emergency_stop"] is False
