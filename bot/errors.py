@@ -4,8 +4,6 @@ Anything else is a bug: it is logged with an error id, and the person gets an ap
 that id (`handlers.replies.answered`).
 """
 
-from collections.abc import Sequence
-
 
 class IncidentBotError(Exception):
     """Base of every error the bot explains to a user."""
@@ -26,20 +24,6 @@ class NotAllowed(IncidentBotError):
 
 class NotFound(IncidentBotError):
     """The thing the command addresses does not exist."""
-
-
-class SlackRefused(IncidentBotError):
-    """The change was recorded, then Slack refused to show it.
-
-    Not the person's mistake and nothing to undo: the database holds the truth. `recorded` says
-    what was done ("Update #3 was recorded"); each of `refused` names a step Slack refused, with
-    Slack's code ("post the update (channel_not_found)").
-    """
-
-    def __init__(self, recorded: str, refused: Sequence[str]) -> None:
-        super().__init__(f"{recorded}; Slack refused: {'; '.join(refused)}")
-        self.recorded = recorded
-        self.refused = tuple(refused)
 
 
 class IllegalTransition(NotAllowed):

@@ -9,14 +9,14 @@ class Metrics:
         self.commands = Counter(
             "incident_bot_commands_total",
             "Slash commands handled, by subcommand and outcome "
-            "(ok, usage_error, refused, slack_refused, error)",
+            "(ok, usage_error, refused, duplicate, error)",
             ["subcommand", "outcome"],
             registry=self.registry,
         )
         self.interactions = Counter(
             "incident_bot_interactions_total",
             "Button clicks and form submissions handled, by what was clicked and outcome "
-            "(ok, refused, slack_refused, error, malformed)",
+            "(ok, refused, duplicate, error, malformed)",
             ["interaction", "outcome"],
             registry=self.registry,
         )

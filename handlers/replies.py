@@ -5,8 +5,6 @@ reply. `answered` runs the work and turns each kind of problem into one kind of 
 says which it was, so commands and interactions count the same outcomes:
 
 - a refusal the bot explains (`IncidentBotError`) → its words (`Composer.problem`);
-- a change recorded that Slack then refused to show (`SlackRefused`) → what was recorded and
-  what Slack refused, counted apart from refusals;
 - a delivery whose work was done before (`AlreadyHandled`) → nothing, counted as a duplicate;
 - anything else, a bug → an apology quoting an error id, and the traceback logged as
   `unexpected_error` with that same id, so the person's report leads to the log line.
@@ -18,7 +16,7 @@ from enum import StrEnum
 
 import structlog
 
-from bot.errors import IncidentBotError, SlackRefused
+from bot.errors import IncidentBotError
 from bot.services.context import AlreadyHandled, Reply
 from bot.slack.composer import Composer
 
@@ -30,7 +28,6 @@ class Outcome(StrEnum):
 
     OK = "ok"
     REFUSED = "refused"
-    SLACK_REFUSED = "slack_refused"
     DUPLICATE = "duplicate"
     ERROR = "error"
 
@@ -51,10 +48,6 @@ async def answered(work: Awaitable[object], *, reply: Reply, compose: Composer) 
     except AlreadyHandled:
         log.info("duplicate_delivery_ignored")
         return Outcome.DUPLICATE
-    except SlackRefused as error:
-        log.warning("slack_refused", recorded=error.recorded, refused=list(error.refused))
-        await reply(compose.problem(error))
-        return Outcome.SLACK_REFUSED
     except IncidentBotError as error:
         await reply(compose.problem(error))
         return Outcome.REFUSED

@@ -39,7 +39,7 @@ from bot.domain.timeline import Kind
 from bot.errors import NotAllowed, NotFound
 from bot.outbox import FollowUp
 from bot.scheduler import Run
-from bot.services.context import Invocation, incident_of_channel
+from bot.services.context import Invocation, claim_delivery, incident_of_channel
 from bot.slack import effects
 from bot.slack.approval_cards import ApprovalCards, ListedAction, approvers_of
 from bot.slack.gateway import SlackError, SlackGateway
@@ -136,6 +136,7 @@ class ApprovalService:
         one transaction."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
+            await claim_delivery(conn, who, now)
             incident = await incident_of_channel(
                 conn, who.channel_id, entry.name, usage=entry.usage, open_only=True
             )

@@ -15,7 +15,7 @@ from bot.domain.severity import SeverityLevel
 from bot.domain.slack_events import permalink
 from bot.domain.status import Status
 from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag, Section
-from bot.errors import IncidentBotError, SlackRefused, UsageError
+from bot.errors import IncidentBotError, UsageError
 from bot.slack.messages import SlackMessage, build_message, truncate
 from bot.slack.templates import Templates
 
@@ -185,10 +185,6 @@ class Composer:
         """The ephemeral answer to a refused command or click, with its usage line if it has one."""
         if isinstance(error, UsageError):
             return self.usage_error(error.message, error.usage)
-        if isinstance(error, SlackRefused):
-            return self._compose(
-                "slack_refused.mrkdwn.j2", recorded=error.recorded, refused=error.refused
-            )
         return self.usage_error(str(error))
 
     def apology(self, error_id: str) -> SlackMessage:
