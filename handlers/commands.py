@@ -21,10 +21,15 @@ from bot.services.commands import CommandServices, Parsed, parse
 from bot.services.container import Services
 from bot.services.context import Invocation
 from bot.slack.gateway import SlackGateway
+from bot.slack.interactions import Malformed
 from bot.slack.messages import SlackMessage
+from bot.slack.slash_commands import read_slash_command
 from handlers.replies import answered
 
 log = structlog.get_logger(__name__)
+
+UNREADABLE = "That command could not be read, so nothing was done: type it again."
+"""The ack of a command Slack sent without a field it always sends (logged as `command_malformed`)."""
 
 
 @dataclass(frozen=True)
@@ -68,16 +73,23 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def incident_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
-            parsed = desk.parse(str(body.get("text", "")))
+            slash = read_slash_command(body)
+        except Malformed as error:
+            log.warning("command_malformed", reason=error.reason)
+            desk.metrics.commands.labels("invalid", "malformed").inc()
+            await ack(**_ack_payload(desk.calls.compose.usage_error(UNREADABLE)))
+            return
+        try:
+            parsed = desk.parse(slash.text)
         except UsageError as error:
             desk.metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**_ack_payload(desk.calls.compose.problem(error)))
             return
         who = Invocation(
-            user_id=str(body["user_id"]),
-            channel_id=str(body["channel_id"]),
-            delivery_key=f"command:{body.get('trigger_id')}",
-            response_url=str(body["response_url"]),
+            user_id=slash.user_id,
+            channel_id=slash.channel_id,
+            delivery_key=f"command:{slash.trigger_id}",
+            response_url=slash.response_url,
         )
         name = parsed.route.name
         if parsed.route.in_ack:
@@ -88,13 +100,9 @@ def register(app: AsyncApp, services: Services) -> None:
 
             await parsed.run(desk.calls, who, answer_in_ack)
             return
-        structlog.contextvars.bind_contextvars(
-            slack_request_id=body.get("trigger_id"), subcommand=name
-        )
+        structlog.contextvars.bind_contextvars(slack_request_id=slash.trigger_id, subcommand=name)
         await ack()
-        desk.background.start(
-            _run(desk, parsed, who, str(body["response_url"])), name=f"command:{name}"
-        )
+        desk.background.start(_run(desk, parsed, who, slash.response_url), name=f"command:{name}")
 
     app.command("/incident")(incident_command)
 
