@@ -12,7 +12,6 @@ from typing import TypeVar
 import aiohttp
 import structlog
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -23,6 +22,7 @@ import handlers.commands
 import handlers.events
 import handlers.health
 import handlers.interactions
+import handlers.slack_requests
 from bot.actions import Catalog, Executors, open_executors
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
@@ -156,14 +156,10 @@ def create_web_app(
         app.cleanup_ctx.append(_socket_mode(settings))
     app.on_startup.append(_ready)
 
-    async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
-
     async def database_reachable() -> bool:
         return await is_reachable(app[POOL])
 
-    app.router.add_post("/slack/events", slack_events)
+    handlers.slack_requests.register(app, BOLT, settings.slack_signing_secret.get_secret_value())
     handlers.health.register(app, database_reachable, metrics)
     handlers.alerts.register(app, settings.alert_webhook_token, ALERTS, BACKGROUND)
     return app

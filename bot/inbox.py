@@ -14,12 +14,13 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import structlog
 
 from bot.domain.clock import Clock
+from bot.domain.text import clean_json
 from bot.metrics import Metrics
 from bot.services.background import Background
 from bot.store import inbox
@@ -64,9 +65,11 @@ class Inbox:
     async def receive(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """Record a request (before its ack: one short commit) and have it started once the ack
         is on its way; False for a request recorded before (Slack's retry, a double click)."""
+        # PostgreSQL holds no NUL (nor a lone surrogate): what is recorded is what can be.
+        stored = clean_json(payload, max_depth=64)
         async with self.pool.acquire() as conn:
             recorded = await inbox.record(
-                conn, key=key, kind=kind, payload=payload, now=self.clock()
+                conn, key=key, kind=kind, payload=cast(dict[str, Any], stored), now=self.clock()
             )
         if recorded is None:
             return False

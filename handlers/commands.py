@@ -26,10 +26,15 @@ from bot.services.commands import CommandServices, Parsed, parse
 from bot.services.container import Services
 from bot.services.context import Answers, Invocation, Reply
 from bot.slack.gateway import SlackGateway
+from bot.slack.interactions import Malformed
 from bot.slack.messages import SlackMessage
+from bot.slack.slash_commands import SlashCommand, read_slash_command
 from handlers.replies import answered
 
 log = structlog.get_logger(__name__)
+
+UNREADABLE = "That command could not be read, so nothing was done: type it again."
+"""The ack of a command Slack sent without a field it always sends (logged as `command_malformed`)."""
 
 
 @dataclass(frozen=True)
@@ -81,23 +86,27 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def incident_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
-            parsed = desk.parse(str(body.get("text", "")))
+            slash = read_slash_command(body)
+        except Malformed as error:
+            log.warning("command_malformed", reason=error.reason)
+            desk.metrics.commands.labels("invalid", "malformed").inc()
+            await ack(**_ack_payload(desk.calls.compose.usage_error(UNREADABLE)))
+            return
+        try:
+            parsed = desk.parse(slash.text)
         except UsageError as error:
             desk.metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**_ack_payload(desk.calls.compose.problem(error)))
             return
-        request = _request(body)
-        who = _who(request)
+        who = _who(slash)
         name = parsed.route.name
-        structlog.contextvars.bind_contextvars(
-            slack_request_id=request["trigger_id"], subcommand=name
-        )
+        structlog.contextvars.bind_contextvars(slack_request_id=slash.trigger_id, subcommand=name)
         if parsed.route.in_ack or parsed.route.read_only:
             answer = await _answer_now(desk, parsed, who)
             if answer is not None:
                 await ack(**_ack_payload(answer))
                 return
-        if not await desk.inbox.receive(KIND, who.delivery_key, request):
+        if not await desk.inbox.receive(KIND, who.delivery_key, _recorded(slash)):
             log.info("duplicate_command_ignored")
         await ack()
 
@@ -108,23 +117,17 @@ KIND = "command"
 """The inbox's name for a slash command (and a button that stands for one)."""
 
 
-def _request(body: dict[str, Any]) -> dict[str, str]:
+def _recorded(slash: SlashCommand) -> dict[str, Any]:
     """What running the command needs later, from any replica."""
-    return {
-        "text": str(body.get("text", "")),
-        "user_id": str(body["user_id"]),
-        "channel_id": str(body["channel_id"]),
-        "response_url": str(body["response_url"]),
-        "trigger_id": str(body.get("trigger_id", "")),
-    }
+    return slash.model_dump()
 
 
-def _who(request: dict[str, str]) -> Invocation:
+def _who(slash: SlashCommand) -> Invocation:
     return Invocation(
-        user_id=request["user_id"],
-        channel_id=request["channel_id"],
-        delivery_key=f"command:{request['trigger_id']}",
-        response_url=request["response_url"],
+        user_id=slash.user_id,
+        channel_id=slash.channel_id,
+        delivery_key=f"command:{slash.trigger_id}",
+        response_url=slash.response_url,
     )
 
 
@@ -150,11 +153,11 @@ async def _answer_now(desk: Desk, parsed: Parsed, who: Invocation) -> SlackMessa
 
 async def _from_inbox(desk: Desk, recorded: dict[str, Any]) -> None:
     """Run a recorded command: parsed again (as it was typed), answered through its URL."""
-    payload = {key: str(value) for key, value in recorded.items()}
-    who = _who(payload)
-    reply = desk.answers.to(who.response_url or payload["response_url"])
+    slash = read_slash_command(recorded)
+    who = _who(slash)
+    reply = desk.answers.to(slash.response_url)
     try:
-        parsed = desk.parse(payload["text"])
+        parsed = desk.parse(slash.text)
     except UsageError as error:
         await reply(desk.calls.compose.problem(error))
         return

@@ -14,6 +14,7 @@ import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.slack_events import ChannelEvent, Ignored, read_message, read_pin
+from bot.domain.text import clean_text
 from bot.metrics import Metrics
 from bot.services.timeline import TimelineService
 
@@ -53,5 +54,11 @@ async def _stamp(
         log.debug("event_ignored", event_type=event_type, reason=read.reason)
         metrics.events.labels(event_type, "ignored").inc()
         return
-    stamped = await timeline.stamp(body.get("event_id"), read)
+    stamped = await timeline.stamp(_event_id(body), read)
     metrics.events.labels(event_type, stamped.value).inc()
+
+
+def _event_id(body: dict[str, Any]) -> str | None:
+    """Slack's id of the delivery, which its retries repeat; anything but text is no id."""
+    event_id = body.get("event_id")
+    return (clean_text(event_id) or None) if isinstance(event_id, str) else None

@@ -3,7 +3,9 @@
 Alertmanager (webhook version 4), Grafana alerting (the same shape plus a few fields) and our
 own small generic shape all become one `Alert`. Parsing happens here, at the edge, so the rest
 of the bot never sees a raw payload; a payload that does not fit raises `InvalidAlert` naming
-the field (`alerts.0.labels`), which the route turns into a 400.
+the field (`alerts.0.labels`), which the route turns into a 400. Every string of the payload has
+its control characters removed first (`bot.domain.text`: PostgreSQL cannot store a NUL), and a
+payload nested deeper than any sender's is refused before it is read.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from bot.domain.grammar import MAX_TITLE
+from bot.domain.text import TooDeep, clean_json
 
 Source = Literal["alertmanager", "grafana", "generic"]
 SOURCES: tuple[Source, ...] = ("alertmanager", "grafana", "generic")
@@ -191,9 +194,11 @@ def _from_generic(payload: GenericPayload) -> list[Alert]:
 def parse_alerts(source: Source, body: bytes) -> list[Alert]:
     """The alerts in a webhook body from `source`; InvalidAlert naming the field otherwise."""
     try:
-        data: Any = json.loads(body)
+        data: Any = clean_json(json.loads(body))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidAlert("", f"the body is not valid JSON ({error})") from None
+    except (RecursionError, TooDeep):
+        raise InvalidAlert("", "the body nests deeper than any alert payload does") from None
     try:
         if source == "generic":
             return _from_generic(GenericPayload.model_validate(data))

@@ -26,6 +26,7 @@ from bot.domain.commands import (
 )
 from bot.domain.severity import SeverityPolicy
 from bot.domain.status import OPEN_STATUSES, Status
+from bot.domain.text import check_plain, check_title, clean_text
 from bot.domain.timeline import tag_note
 from bot.errors import UsageError
 
@@ -69,6 +70,8 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 def _require_text(rest: str, what: str, limit: int) -> str:
+    """What a person wrote, without control characters (`bot.domain.text`), within `limit`."""
+    rest = clean_text(rest).strip()
     if not rest:
         raise UsageError(f"Missing {what}.")
     if len(rest) > limit:
@@ -81,17 +84,18 @@ def parse_declare(typed: Typed) -> Declare:
     if not word:
         raise UsageError("Missing severity and title.")
     severity = typed.severities.resolve(word)
-    return Declare(severity, _require_text(title.strip(), "title", MAX_TITLE))
+    return Declare(severity, _require_text(check_title(title.strip()), "title", MAX_TITLE))
 
 
 def parse_update(typed: Typed) -> PostUpdate:
-    head, colon, tail = typed.rest.partition(":")
+    text = clean_text(typed.rest)
+    head, colon, tail = text.partition(":")
     word = head.strip().lower()
     if colon and word == Status.RESOLVED:
         raise UsageError("To resolve the incident use `/incident resolve`.")
     if colon and word in OPEN_STATUSES:
         return PostUpdate(_require_text(tail.strip(), "update text", MAX_TEXT), Status(word))
-    return PostUpdate(_require_text(typed.rest, "update text", MAX_TEXT), None)
+    return PostUpdate(_require_text(text, "update text", MAX_TEXT), None)
 
 
 def parse_regrade(typed: Typed) -> Regrade:
@@ -157,6 +161,6 @@ DRY_RUN_FLAGS = frozenset({"--dry-run", "—dry-run", "–dry-run"})
 
 def parse_request_action(typed: Typed) -> RequestAction:
     """`/incident <action> <args…> [--dry-run]`: the word names the action, bound to its params later."""
-    words = typed.rest.split()
+    words = check_plain(typed.rest, "action's arguments").split()
     flags = [w for w in words if w.lower() in DRY_RUN_FLAGS]
     return RequestAction(typed.word, tuple(w for w in words if w not in flags), bool(flags))

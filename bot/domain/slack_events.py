@@ -4,16 +4,19 @@ Every `message` subtype and every `pin_added` lands here and comes out either as
 entry for its channel or as an explicit `Ignored` with the reason. Subtypes Slack adds later are
 kept when they look like a person talking (a user, text, no bot), so a message is never lost
 because it came with a new label; a malformed payload is ignored rather than refused, because a
-refusal makes Slack retry it forever.
+refusal makes Slack retry it forever. Control characters (a NUL that PostgreSQL cannot store)
+are removed from every string of an event before it is read (`bot.domain.text`), so a message
+holding one is stamped without it rather than failing its whole batch.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.domain.text import TooDeep, clean_json
 from bot.domain.timeline import Entry, Kind
 
 SPOKEN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
@@ -58,6 +61,11 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+Ts = Annotated[str, Field(pattern=r"^\d{1,11}(\.\d{1,9})?$")]
+"""Slack's message timestamp, `"1764063000.000123"`: what `slack_time` can read (eleven digits
+of seconds stay inside the years a datetime holds)."""
+
+
 class SharedFile(_Payload):
     name: str | None = None
     title: str | None = None
@@ -66,18 +74,18 @@ class SharedFile(_Payload):
 
 class EditMark(_Payload):
     user: str | None = None
-    ts: str | None = None
+    ts: Ts | None = None
 
 
 class Said(_Payload):
     """A message as Slack describes it, top-level or nested in a change or deletion."""
 
-    ts: str
+    ts: Ts
     subtype: str | None = None
     user: str | None = None
     bot_id: str | None = None
     text: str = ""
-    thread_ts: str | None = None
+    thread_ts: Ts | None = None
     files: tuple[SharedFile, ...] = ()
     edited: EditMark | None = None
 
@@ -95,7 +103,7 @@ class MessageEvent(Said):
     channel: str
     message: Said | None = None
     previous_message: Said | None = None
-    deleted_ts: str | None = None
+    deleted_ts: Ts | None = None
 
 
 class PinnedItem(_Payload):
@@ -107,7 +115,7 @@ class PinAdded(_Payload):
     channel_id: str
     user: str
     item: PinnedItem
-    event_ts: str
+    event_ts: Ts
 
 
 @dataclass(frozen=True)
@@ -140,8 +148,8 @@ def permalink(workspace_url: str, channel: str, ts: str, thread_ts: str | None =
 def read_message(event: Mapping[str, Any]) -> ChannelEvent | Ignored:
     """What a `message` event (any subtype) means for the timeline."""
     try:
-        parsed = MessageEvent.model_validate(event)
-    except ValidationError:
+        parsed = MessageEvent.model_validate(clean_json(event))
+    except (ValidationError, TooDeep):
         return Ignored("malformed message event")
     subtype = parsed.subtype
     if subtype == "message_changed":
@@ -158,8 +166,8 @@ def read_message(event: Mapping[str, Any]) -> ChannelEvent | Ignored:
 def read_pin(event: Mapping[str, Any]) -> ChannelEvent | Ignored:
     """A pinned message is a key event: stamped with the pinner and the message pinned."""
     try:
-        parsed = PinAdded.model_validate(event)
-    except ValidationError:
+        parsed = PinAdded.model_validate(clean_json(event))
+    except (ValidationError, TooDeep):
         return Ignored("malformed pin_added event")
     pinned = parsed.item.message
     if pinned is None:

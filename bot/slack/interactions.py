@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.domain.commands import PostUpdate
 from bot.domain.status import OPEN_STATUSES, Status
+from bot.domain.text import clean_text
 from bot.slack.alert_messages import DECLARE_ACTION, REQUEST_ACTION
 from bot.slack.approval_cards import APPROVE, DENY
 from bot.slack.reminder_messages import (
@@ -279,7 +280,8 @@ def read_submission(body: Mapping[str, object]) -> UpdateForm:
         return values.get(name, {}).get(name) or _Input()
 
     def text(name: str) -> str:
-        return (entered(name).value or "").strip()
+        """What was typed, without control characters (`bot.domain.text`)."""
+        return clean_text(entered(name).value or "").strip()
 
     selected = entered(FormField.STATUS).selected_option
     return UpdateForm(
