@@ -7,9 +7,10 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import aiohttp
+import asyncpg
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -26,10 +27,7 @@ import handlers.slack_requests
 from bot.actions import Catalog, Executors, open_executors
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
-from bot.inbox import run_in_background as run_inbox
 from bot.metrics import Metrics
-from bot.outbox import run_in_background as run_dispatcher
-from bot.scheduler import run_in_background
 from bot.services.alerts import AlertService
 from bot.services.background import Background
 from bot.services.container import (
@@ -146,12 +144,13 @@ def create_web_app(
             _services(settings, policy, clock, catalog, metrics),
             _recovery,
             _presence,
-            _dispatcher,
-            _inbox,
+            # Every replica delivers effects and runs recorded requests, scheduler or not.
+            _looping("outbox-dispatcher", lambda services: services.dispatcher),
+            _looping("inbox", lambda services: services.inbox),
         ]
     )
     if run_scheduler:
-        app.cleanup_ctx.append(_scheduler)
+        app.cleanup_ctx.append(_looping("scheduler", lambda services: services.scheduler))
     if settings.uses_socket_mode:
         app.cleanup_ctx.append(_socket_mode(settings))
     app.on_startup.append(_ready)
@@ -216,27 +215,32 @@ async def _presence(app: web.Application) -> AsyncIterator[None]:
         services.dispatcher.owner = services.inbox.owner = None
 
 
-async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
-    """Recorded effects are delivered by every replica, whatever the scheduler's setting."""
-    task = run_dispatcher(app[SERVICES].dispatcher)
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+class Loop(Protocol):
+    async def run_forever(self) -> None: ...
 
 
-async def _inbox(app: web.Application) -> AsyncIterator[None]:
-    """Requests this or a dead replica left waiting are run from the inbox."""
-    task = run_inbox(app[SERVICES].inbox)
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+def _looping(name: str, loop_of: Callable[[Services], Loop]) -> CleanupCtx:
+    """A replica's loop (the dispatcher, the inbox's sweep, the scheduler) for the app's life.
 
+    A loop that stops on a database or network error is logged and started again after a
+    second: PostgreSQL coming back needs no restart.
+    """
 
-async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    task = run_in_background(app[SERVICES].scheduler)
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    async def supervise(loop: Loop) -> None:
+        while True:
+            try:
+                await loop.run_forever()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.exception("loop_crashed", loop=name)
+                await asyncio.sleep(1)
+
+    async def running_loop(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(supervise(loop_of(app[SERVICES])), name=name)
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    return running_loop
 
 
 async def _ready(app: web.Application) -> None:

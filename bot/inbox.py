@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, cast
 
-import asyncpg
 import structlog
 
 from bot.domain.clock import Clock
@@ -125,17 +124,3 @@ class Inbox:
     async def _refresh_gauge(self) -> None:
         async with self.pool.acquire() as conn:
             self.metrics.inbox_waiting.set(await inbox.waiting(conn))
-
-
-def run_in_background(box: Inbox) -> "asyncio.Task[None]":
-    """Start the inbox's sweep; a crash is logged and the sweep restarted after a pause."""
-
-    async def supervise() -> None:
-        while True:
-            try:
-                await box.run_forever()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                log.exception("inbox_sweep_crashed")
-                await asyncio.sleep(1)
-
-    return asyncio.create_task(supervise(), name="inbox")

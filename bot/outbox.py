@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-import asyncpg
 import structlog
 
 from bot.domain.clock import Clock
@@ -278,17 +277,3 @@ async def _nothing(_conn: Connection, _effect: Effect, _result: effects.Result) 
 async def _log_only(_conn: Connection, effect: Effect, error: SlackError) -> bool:
     log.error("failure_report_undeliverable", error=error.error, about=effect.about)
     return True
-
-
-def run_in_background(dispatcher: Dispatcher) -> "asyncio.Task[None]":
-    """Start the dispatcher loop; a crash is logged and the loop restarted after a pause."""
-
-    async def supervise() -> None:
-        while True:
-            try:
-                await dispatcher.run_forever()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                log.exception("dispatcher_crashed")
-                await asyncio.sleep(1)
-
-    return asyncio.create_task(supervise(), name="outbox-dispatcher")

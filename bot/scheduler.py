@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-import asyncpg
 import structlog
 
 from bot.domain.clock import Clock
@@ -167,17 +166,3 @@ class Scheduler:
                 await asyncio.wait_for(self._wake.wait(), timeout=pause)
             self.sleeping.clear()
         self._until = None
-
-
-def run_in_background(scheduler: Scheduler) -> "asyncio.Task[None]":
-    """Start the scheduler loop; a crash is logged and the loop restarted after a pause."""
-
-    async def supervise() -> None:
-        while True:
-            try:
-                await scheduler.run_forever()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                log.exception("scheduler_crashed")
-                await asyncio.sleep(5)
-
-    return asyncio.create_task(supervise(), name="scheduler")
