@@ -2,6 +2,10 @@
 
 Benchmarks run `incident-bot serve` in a separate process, so the load generator and the
 stand-in (in the benchmark's process) don't share the bot's event loop or its CPU time.
+
+`BENCH_BOT_SOURCE=/path/to/checkout` runs the bot from another checkout (its working directory,
+so `python -m bot.cli` imports that checkout's `bot`), while the benchmark itself and the
+stand-in stay this checkout's: the way to measure before and after a change in one session.
 """
 
 import asyncio
@@ -73,7 +77,8 @@ async def serve_bot(
     """`incident-bot serve` as a process of its own, talking to `slack`; returned once ready.
 
     `env` adds settings (a policy file, action DSNs, the alert token); `python_options` go to
-    the interpreter (e.g. `-m cProfile -o bot.prof`).
+    the interpreter (e.g. `-m cProfile -o bot.prof`). The bot runs from `BENCH_BOT_SOURCE`
+    when that is set (see the module docstring).
     """
     url = f"http://127.0.0.1:{port}"
     slack.events_url = f"{url}/slack/events"
@@ -89,7 +94,13 @@ async def serve_bot(
         **(env or {}),
     }
     bot = await asyncio.create_subprocess_exec(
-        sys.executable, *python_options, "-m", "bot.cli", "serve", env=variables
+        sys.executable,
+        *python_options,
+        "-m",
+        "bot.cli",
+        "serve",
+        env=variables,
+        cwd=os.environ.get("BENCH_BOT_SOURCE") or None,
     )
     try:
         await wait_ready(url, bot)
