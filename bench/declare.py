@@ -19,9 +19,10 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness import cpu_seconds, percentile, rss_mib, serve_bot
+from bench.harness import CallTimes, cpu_seconds, percentile, rss_mib, serve_bot
 from bot.demo.standin import SlackSender, SlackStandIn
 from bot.demo.standin.state import BOT_USER_ID
 from bot.store.db import start_embedded
@@ -40,10 +41,11 @@ class FirstMessages:
     def __init__(self, slack: SlackStandIn) -> None:
         self.slack = slack
         self.seen: set[str] = set()
-        self.waiting: dict[str, asyncio.Future[float]] = {}
+        self.waiting: dict[str, asyncio.Future[tuple[float, str]]] = {}
 
-    def expect(self, title: str) -> "asyncio.Future[float]":
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    def expect(self, title: str) -> "asyncio.Future[tuple[float, str]]":
+        """Resolved with the first message's ts and its channel's name."""
+        future: asyncio.Future[tuple[float, str]] = asyncio.get_running_loop().create_future()
         self.waiting[title] = future
         return future
 
@@ -66,7 +68,7 @@ class FirstMessages:
             for title, future in list(self.waiting.items()):
                 if title in words:
                     del self.waiting[title]
-                    future.set_result(float(first.ts))
+                    future.set_result((float(first.ts), channel.name))
         return False
 
     async def run(self, seconds: float) -> None:
@@ -77,16 +79,61 @@ class FirstMessages:
             return
 
 
-async def declare(sender: SlackSender, watcher: FirstMessages, n: int) -> tuple[float, float]:
-    """(ack ms, ms from sending to the first message's arrival at the stand-in)."""
+@dataclass(frozen=True)
+class Timing:
+    """One declaration: its ack, when it was sent, and its first message (unix seconds)."""
+
+    ack_ms: float
+    sent: float
+    first: float
+    channel: str
+
+    @property
+    def first_ms(self) -> float:
+        return (self.first - self.sent) * 1000
+
+
+async def declare(sender: SlackSender, watcher: FirstMessages, n: int) -> Timing:
     title = TITLE.format(n=n)
     arrived = watcher.expect(title)
     sent = time.time()
     result = await sender.slash(f"declare sev2 {title}", user="alice", channel="incidents")
     if result.status != 200:
         raise SystemExit(f"declare {n} was not acked: {result.status} {result.body_text[:200]}")
-    first_ts = await asyncio.wait_for(arrived, timeout=30)
-    return result.elapsed_ms, (first_ts - sent) * 1000
+    first, channel = await asyncio.wait_for(arrived, timeout=30)
+    return Timing(result.elapsed_ms, sent, first, channel)
+
+
+def split(timings: list[Timing], calls: CallTimes) -> tuple[list[float], list[float]]:
+    """ms from sending to `conversations.create` reaching Slack, and from there to the first
+    message: where the time goes."""
+    created = {
+        str(call.params.get("name")): at
+        for call, at in zip(calls.slack.calls, calls.times, strict=False)
+        if call.method == "conversations.create" and call.error is None
+    }
+    to_create = [(created[t.channel] - t.sent) * 1000 for t in timings]
+    to_post = [(t.first - created[t.channel]) * 1000 for t in timings]
+    return to_create, to_post
+
+
+async def measure(
+    slack: SlackStandIn, watcher: FirstMessages, bot_pid: int, declarations: int, concurrency: int
+) -> tuple[list[Timing], float, float]:
+    """Warm up, then declare `declarations` times, `concurrency` at a time; with the wall time
+    and the bot's CPU seconds."""
+    sender = SlackSender(slack)
+    for n in range(WARM_UP):  # connections, prepared statements, templates
+        await declare(sender, watcher, 10_000 + n)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int) -> Timing:
+        async with gate:
+            return await declare(sender, watcher, n)
+
+    started, cpu_before = time.perf_counter(), cpu_seconds(bot_pid)
+    timings = await asyncio.gather(*(one(n) for n in range(declarations)))
+    return timings, time.perf_counter() - started, cpu_seconds(bot_pid) - cpu_before
 
 
 async def main(declarations: int, concurrency: int, port: int) -> None:
@@ -98,31 +145,25 @@ async def main(declarations: int, concurrency: int, port: int) -> None:
             slack.add_user("alice")
             slack.add_channel("incidents", members=["alice", "incident-bot"])
             bot = await serve_bot(slack, database_url, port)
-            sender, watcher = SlackSender(slack), FirstMessages(slack)
-            looking = asyncio.create_task(watcher.run(600))
+            watcher, calls = FirstMessages(slack), CallTimes(slack)
+            looking = [asyncio.create_task(w.run(600)) for w in (watcher, calls)]
             try:
-                for n in range(WARM_UP):  # connections, prepared statements, templates
-                    await declare(sender, watcher, 10_000 + n)
                 rss_before = rss_mib(bot.pid)
-                cpu_before = cpu_seconds(bot.pid)
-                gate = asyncio.Semaphore(concurrency)
-
-                async def one(n: int) -> tuple[float, float]:
-                    async with gate:
-                        return await declare(sender, watcher, n)
-
-                started = time.perf_counter()
-                timings = await asyncio.gather(*(one(n) for n in range(declarations)))
-                wall = time.perf_counter() - started
-                bot_cpu, rss_after = cpu_seconds(bot.pid) - cpu_before, rss_mib(bot.pid)
+                timings, wall, bot_cpu = await measure(
+                    slack, watcher, bot.pid, declarations, concurrency
+                )
+                rss_after = rss_mib(bot.pid)
+                to_create, to_post = split(timings, calls)
             finally:
-                looking.cancel()
+                for task in looking:
+                    task.cancel()
                 bot.terminate()
                 await bot.wait()
-    acks, firsts = [a for a, _ in timings], [f for _, f in timings]
     print(f"declarations: {declarations}, concurrency: {concurrency}")
-    print(summary("declare → first message in its channel, ms", firsts))
-    print(summary("declare ack, ms", acks))
+    print(summary("declare → first message in its channel, ms", [t.first_ms for t in timings]))
+    print(summary("  of which declare → conversations.create reaches Slack", to_create))
+    print(summary("  and conversations.create → the first message reaches Slack", to_post))
+    print(summary("declare ack, ms", [t.ack_ms for t in timings]))
     print(
         f"throughput: {declarations / wall:.1f} declarations/s ({declarations} in {wall:.1f} s); "
         f"bot CPU {bot_cpu:.2f} s ({bot_cpu / declarations * 1000:.1f} ms/declaration)"

@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -135,3 +136,38 @@ async def declare_one(slack: SlackStandIn, user: str) -> Channel:
         timeout=10,
     )
     return next(c for c in slack.channels.values() if c.name.startswith("incident-"))
+
+
+class CallTimes:
+    """The wall-clock moment the stand-in took each Web API call (`slack.calls`, same order).
+
+    Stamped on the stand-in's change notification, in this process's event loop: within a
+    loop turn of the call, which is what "arrived at Slack" can mean here.
+    """
+
+    def __init__(self, slack: SlackStandIn) -> None:
+        self.slack = slack
+        self.times: list[float] = []
+
+    def stamp(self, slack: SlackStandIn) -> bool:
+        now = time.time()
+        self.times.extend(now for _ in slack.calls[len(self.times) :])
+        return False
+
+    async def run(self, seconds: float) -> None:
+        try:
+            await self.slack.wait_for(self.stamp, timeout=seconds)
+        except TimeoutError:
+            return
+
+    def ok(self, method: str, **params: str) -> list[float]:
+        """When calls of `method` with these parameters succeeded."""
+        self.stamp(self.slack)
+        return [
+            at
+            for call, at in zip(self.slack.calls, self.times, strict=False)
+            if call.method == method
+            and call.status == 200
+            and call.error is None
+            and all(call.params.get(k) == v for k, v in params.items())
+        ]

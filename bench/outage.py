@@ -40,7 +40,7 @@ import aiohttp
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.harness import serve_bot
+from bench.harness import CallTimes, serve_bot
 from bot.demo.standin import Message, SlackSender, SlackStandIn
 from bot.demo.standin.records import OutageMode
 from bot.demo.standin.state import BOT_USER_ID
@@ -58,41 +58,6 @@ def policy(cadence: int) -> dict[str, object]:
     severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
     severities["sev1"]["update_every"] = f"{cadence}s"
     return {"announce_channel": ANNOUNCE, "severities": severities, "escalation": []}
-
-
-class CallTimes:
-    """The wall-clock moment the stand-in took each Web API call (`slack.calls`, same order).
-
-    Stamped on the stand-in's change notification, in this process's event loop: within a
-    loop turn of the call, which is what "arrived at Slack" can mean here.
-    """
-
-    def __init__(self, slack: SlackStandIn) -> None:
-        self.slack = slack
-        self.times: list[float] = []
-
-    def stamp(self, slack: SlackStandIn) -> bool:
-        now = time.time()
-        self.times.extend(now for _ in slack.calls[len(self.times) :])
-        return False
-
-    async def run(self, seconds: float) -> None:
-        try:
-            await self.slack.wait_for(self.stamp, timeout=seconds)
-        except TimeoutError:
-            return
-
-    def ok(self, method: str, **params: str) -> list[float]:
-        """When calls of `method` with these parameters succeeded."""
-        self.stamp(self.slack)
-        return [
-            at
-            for call, at in zip(self.slack.calls, self.times, strict=False)
-            if call.method == method
-            and call.status == 200
-            and call.error is None
-            and all(call.params.get(k) == v for k, v in params.items())
-        ]
 
 
 @dataclass(frozen=True)
