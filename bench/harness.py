@@ -2,12 +2,17 @@
 
 Benchmarks run `incident-bot serve` in a separate process, so the load generator and the
 stand-in (in the benchmark's process) don't share the bot's event loop or its CPU time.
+
+`BENCH_BOT_SOURCE=/path/to/checkout` runs the bot from another checkout (its working directory,
+so `python -m bot.cli` imports that checkout's `bot`), while the benchmark itself and the
+stand-in stay this checkout's: the way to measure before and after a change in one session.
 """
 
 import asyncio
 import os
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -73,7 +78,8 @@ async def serve_bot(
     """`incident-bot serve` as a process of its own, talking to `slack`; returned once ready.
 
     `env` adds settings (a policy file, action DSNs, the alert token); `python_options` go to
-    the interpreter (e.g. `-m cProfile -o bot.prof`).
+    the interpreter (e.g. `-m cProfile -o bot.prof`). The bot runs from `BENCH_BOT_SOURCE`
+    when that is set (see the module docstring).
     """
     url = f"http://127.0.0.1:{port}"
     slack.events_url = f"{url}/slack/events"
@@ -89,7 +95,13 @@ async def serve_bot(
         **(env or {}),
     }
     bot = await asyncio.create_subprocess_exec(
-        sys.executable, *python_options, "-m", "bot.cli", "serve", env=variables
+        sys.executable,
+        *python_options,
+        "-m",
+        "bot.cli",
+        "serve",
+        env=variables,
+        cwd=os.environ.get("BENCH_BOT_SOURCE") or None,
     )
     try:
         await wait_ready(url, bot)
@@ -124,3 +136,38 @@ async def declare_one(slack: SlackStandIn, user: str) -> Channel:
         timeout=10,
     )
     return next(c for c in slack.channels.values() if c.name.startswith("incident-"))
+
+
+class CallTimes:
+    """The wall-clock moment the stand-in took each Web API call (`slack.calls`, same order).
+
+    Stamped on the stand-in's change notification, in this process's event loop: within a
+    loop turn of the call, which is what "arrived at Slack" can mean here.
+    """
+
+    def __init__(self, slack: SlackStandIn) -> None:
+        self.slack = slack
+        self.times: list[float] = []
+
+    def stamp(self, slack: SlackStandIn) -> bool:
+        now = time.time()
+        self.times.extend(now for _ in slack.calls[len(self.times) :])
+        return False
+
+    async def run(self, seconds: float) -> None:
+        try:
+            await self.slack.wait_for(self.stamp, timeout=seconds)
+        except TimeoutError:
+            return
+
+    def ok(self, method: str, **params: str) -> list[float]:
+        """When calls of `method` with these parameters succeeded."""
+        self.stamp(self.slack)
+        return [
+            at
+            for call, at in zip(self.slack.calls, self.times, strict=False)
+            if call.method == method
+            and call.status == 200
+            and call.error is None
+            and all(call.params.get(k) == v for k, v in params.items())
+        ]
