@@ -64,9 +64,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     """
     settings = services.settings
     bolt = AsyncApp(
-        client=AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-        ),
+        client=AsyncWebClient(base_url=settings.slack_api_url),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         authorize=_authorizer(
             services.dispatcher.slack, settings.slack_bot_token.get_secret_value()

@@ -62,21 +62,33 @@ class Inbox:
         self.handlers[kind] = handler
 
     async def receive(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
-        """Record a request (before its ack: one short commit) and have it started once the ack
-        is on its way; False for a request recorded before (Slack's retry, a double click)."""
+        """Record a request (before its ack: one short commit), claimed at once when this
+        replica has a free slot, and run it; False for a request recorded before (Slack's
+        retry, a double click)."""
         # PostgreSQL holds no NUL (nor a lone surrogate): what is recorded is what can be.
-        stored = clean_json(payload, max_depth=64)
-        async with self.pool.acquire() as conn:
-            recorded = await inbox.record(
-                conn, key=key, kind=kind, payload=cast(dict[str, Any], stored), now=self.clock()
-            )
-        if recorded is None:
-            return False
-        self.background.start(self._fill_now(), name="inbox:fill")
+        stored = cast(dict[str, Any], clean_json(payload, max_depth=64))
+        now = self.clock()
+        taken = self._running < self.concurrency
+        self._running += taken
+        try:
+            async with self.pool.acquire() as conn:
+                recorded = await inbox.record(
+                    conn,
+                    key=key,
+                    kind=kind,
+                    payload=stored,
+                    now=now,
+                    claim=(self.owner, self.lease) if taken else None,
+                )
+        except BaseException:
+            self._running -= taken
+            raise
+        if recorded is None or not taken:
+            self._running -= taken
+            return recorded is not None
+        request = Received(recorded, key, kind, stored, 1, now)
+        self.background.start(self._run(request), name=f"inbox:{kind}")
         return True
-
-    async def _fill_now(self) -> None:
-        await self.fill()
 
     async def fill(self) -> int:
         """Claim as many waiting requests as there are free slots and start them."""
@@ -122,5 +134,6 @@ class Inbox:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 
     async def _refresh_gauge(self) -> None:
+        """The inbox's depth for /metrics (the sweep runs once a poll)."""
         async with self.pool.acquire() as conn:
             self.metrics.inbox_waiting.set(await inbox.waiting(conn))

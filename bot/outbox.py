@@ -19,6 +19,7 @@ clock: tests move it and call `run_due()` or `wake()`.
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +92,7 @@ class Dispatcher:
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
         self._failing = False
+        self._gauged_at = 0.0
         self.sleeping = asyncio.Event()
         """Set while the loop waits for the next due effect or a wake-up (tests wait on it)."""
 
@@ -250,6 +252,10 @@ class Dispatcher:
         self._wake.set()
 
     async def _refresh_gauges(self) -> None:
+        """At most once a second: the loop wakes for every effect recorded."""
+        if time.monotonic() - self._gauged_at < 1.0:
+            return
+        self._gauged_at = time.monotonic()
         async with self.pool.acquire() as conn:
             waiting = await outbox.waiting(conn)
         self.metrics.outbox_waiting.set(waiting.count)

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from slack_sdk.models.blocks import Block
 
 from bot.domain.effects import Effect, NewEffect
 from bot.slack.gateway import NameTaken, SlackError, SlackGateway
@@ -35,7 +34,7 @@ def _message(message: SlackMessage) -> dict[str, Any]:
 
 def as_message(args: dict[str, Any]) -> SlackMessage:
     """The message an effect's args hold (`text`, `blocks`), as it was recorded."""
-    return SlackMessage(text=str(args["text"]), blocks=Block.parse_all(args.get("blocks") or []))
+    return SlackMessage(text=str(args["text"]), recorded_blocks=list(args.get("blocks") or []))
 
 
 def create_channel(

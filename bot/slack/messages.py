@@ -33,8 +33,13 @@ class SlackMessage:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
+    recorded_blocks: list[dict[str, Any]] | None = None
+    """The blocks as they were recorded (an outbox effect's args): already checked by
+    `to_dict()` when the message was composed, so sent as they are."""
 
     def block_dicts(self) -> list[dict[str, Any]]:
+        if self.recorded_blocks is not None:
+            return self.recorded_blocks
         return [block.to_dict() for block in self.blocks]
 
 
