@@ -122,7 +122,7 @@ def create_web_app(
 
     app.router.add_post("/slack/events", slack_events)
     handlers.health.register(app, database_reachable, metrics)
-    handlers.alerts.register(app, settings.alert_webhook_token, ALERTS, BACKGROUND)
+    handlers.alerts.register(app, settings.alert_webhook_token, ALERTS)
     return app
 
 

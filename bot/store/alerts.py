@@ -117,14 +117,6 @@ async def unposted(conn: Connection, incident_id: int, limit: int) -> list[Store
     return [_stored(r) for r in rows]
 
 
-async def has_unposted(conn: Connection, incident_id: int) -> bool:
-    found: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND posted_at IS NULL)",
-        incident_id,
-    )
-    return found
-
-
 async def mark_posted(conn: Connection, alert_ids: list[int], at: datetime) -> None:
     await conn.execute(
         "UPDATE alerts SET posted_at = $2 WHERE id = ANY($1::bigint[]) AND posted_at IS NULL",
@@ -143,3 +135,29 @@ async def still_firing(conn: Connection, incident_id: int) -> int:
         incident_id,
     )
     return count
+
+
+async def detach(conn: Connection, incident_id: int) -> None:
+    """The incident's declaration was given up: its alerts belong to no incident and were
+    never shown, so the group's next declaration takes them along."""
+    await conn.execute(
+        "UPDATE alerts SET incident_id = NULL, posted_at = NULL WHERE incident_id = $1",
+        incident_id,
+    )
+
+
+_DIGEST_LOCKS = 0x0A99_0009
+"""First key of the two-key advisory locks taken while deciding an incident's next digest."""
+
+
+async def lock_digests(conn: Connection, incident_id: int) -> None:
+    """Take turns deciding an incident's next digest, until the transaction ends.
+
+    Whoever finds a digest already waiting leaves its alerts to that digest's follow-up; the
+    lock makes the follow-up look after this transaction has committed them.
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock($1::int, ($2 % 2147483648)::int)",
+        _DIGEST_LOCKS,
+        incident_id,
+    )

@@ -61,6 +61,16 @@ async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int |
     return effect_id
 
 
+async def is_waiting(conn: Connection, coalesce_key: str) -> bool:
+    """Whether an effect recorded with `coalesce_key` is still to be delivered."""
+    found: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM outbox WHERE coalesce_key = $1
+                          AND state IN ('pending', 'running'))""",
+        coalesce_key,
+    )
+    return found
+
+
 async def claim(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Effect]:
     """Take up to `limit` due effects, each the oldest waiting one of its lane."""
     rows = await conn.fetch(
