@@ -2,19 +2,19 @@
 
 A digest is a post effect in the incident channel's lane, recorded in the transaction that marks
 its alerts shown; its `alert_attached` entry is stamped when it settles, with the message's ts
-(the timeline is append-only). Only one digest of an incident waits at a time:
-whoever finds one waiting leaves its alerts to it, and when it is delivered its follow-up
-records the next digest with everything that arrived meanwhile. So a storm becomes as many
-digests as Slack can take while it lasts, each carrying what piled up during the previous one,
-with no poster to elect and no pace to keep in memory; after an outage the waiting digest goes
-first and the next one gathers the rest.
+(the timeline is append-only). Only one digest of an incident waits at a time: whoever finds
+one waiting leaves its alerts to it, and when it is delivered its follow-up records the next
+with everything that arrived meanwhile. A digest is due a second after the previous one at the
+earliest (`DIGEST_PACE`), so a storm becomes about one digest a second per incident, each
+carrying what piled up meanwhile, with no poster to elect and no pace kept in memory; after an
+outage the waiting digest goes first and the next one gathers the rest.
 
 Before the first message is in the channel (no `pinned_ts`) nothing is recorded: the
 declaration's follow-up records the first digest once it is (`first_message_posted`).
 """
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -27,7 +27,7 @@ from bot.outbox import FollowUp
 from bot.slack import effects
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.gateway import SlackError
-from bot.store import alerts, incidents, outbox, timeline
+from bot.store import alert_digests, alerts, incidents, outbox, timeline
 from bot.store.db import Connection
 from bot.store.timeline import Entry
 
@@ -36,6 +36,9 @@ log = structlog.get_logger(__name__)
 DIGEST_POSTED = "alerts.digest_posted"
 DIGEST_BATCH = 500
 """At most this many alerts in one digest (it lists 20 and counts the rest)."""
+DIGEST_PACE = timedelta(seconds=1)
+"""A digest follows the previous one of its incident no sooner than this: Slack takes about a
+message a second per channel, and a thread filling faster than people read helps nobody."""
 
 
 def coalesce_key(incident_id: int) -> str:
@@ -52,9 +55,10 @@ class AlertDigests:
 
     async def record(self, conn: Connection, incident_id: int, now: datetime) -> bool:
         """Record the next digest of the incident's alerts not shown yet, in the caller's
-        transaction; False when there are none, the first message is not posted yet, or a
-        digest already waits (its follow-up will take these alerts along)."""
-        await alerts.lock_digests(conn, incident_id)
+        transaction, due `DIGEST_PACE` after the previous one at the earliest; False when there
+        are none, the first message is not posted yet, or a digest already waits (its
+        follow-up will take these alerts along)."""
+        last_due = await alert_digests.take_turn(conn, incident_id)
         if await outbox.is_waiting(conn, coalesce_key(incident_id)):
             return False
         incident = await incidents.by_id(conn, incident_id)
@@ -69,7 +73,10 @@ class AlertDigests:
         digest = self._digest(
             incident, thread, [s.id for s in batch], [s.alert for s in batch], firing
         )
-        if await outbox.record(conn, digest, now=now) is None:  # the lock above rules it out
+        due = max(now, last_due + DIGEST_PACE) if last_due else now
+        await alert_digests.set_last_due(conn, incident_id, due)
+        # The turn taken above rules out another digest recorded meanwhile.
+        if await outbox.record(conn, digest, now=now, due_at=due) is None:
             raise RuntimeError(f"a digest of incident {incident_id} was recorded meanwhile")
         return True
 

@@ -144,20 +144,3 @@ async def detach(conn: Connection, incident_id: int) -> None:
         "UPDATE alerts SET incident_id = NULL, posted_at = NULL WHERE incident_id = $1",
         incident_id,
     )
-
-
-_DIGEST_LOCKS = 0x0A99_0009
-"""First key of the two-key advisory locks taken while deciding an incident's next digest."""
-
-
-async def lock_digests(conn: Connection, incident_id: int) -> None:
-    """Take turns deciding an incident's next digest, until the transaction ends.
-
-    Whoever finds a digest already waiting leaves its alerts to that digest's follow-up; the
-    lock makes the follow-up look after this transaction has committed them.
-    """
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock($1::int, ($2 % 2147483648)::int)",
-        _DIGEST_LOCKS,
-        incident_id,
-    )

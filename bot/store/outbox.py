@@ -35,14 +35,16 @@ def _effect(row: asyncpg.Record) -> Effect:
     return Effect(**dict(row))
 
 
-async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int | None:
-    """Record `effect`, due now, and wake the dispatchers on commit; its id, or None if an
-    effect with its coalesce key is already waiting."""
+async def record(
+    conn: Connection, effect: NewEffect, *, now: datetime, due_at: datetime | None = None
+) -> int | None:
+    """Record `effect`, due now (or at `due_at`: keeping a pace), and wake the dispatchers on
+    commit; its id, or None if an effect with its coalesce key is already waiting."""
     effect_id: int | None = await conn.fetchval(
         """WITH added AS (
                INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
                                    notify, due_at, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11, $9)
                ON CONFLICT (coalesce_key) WHERE state IN ('pending', 'running')
                    AND coalesce_key IS NOT NULL
                DO NOTHING RETURNING id)
@@ -57,6 +59,7 @@ async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int |
         effect.notify,
         now,
         WAKE_CHANNEL,
+        due_at or now,
     )
     return effect_id
 
