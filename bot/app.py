@@ -158,7 +158,7 @@ def create_web_app(
 
     handlers.slack_requests.register(app, BOLT, settings.slack_signing_secret.get_secret_value())
     handlers.health.register(app, database_reachable, metrics)
-    handlers.alerts.register(app, settings.alert_webhook_token, ALERTS, BACKGROUND)
+    handlers.alerts.register(app, settings.alert_webhook_token, ALERTS)
     return app
 
 

@@ -1,9 +1,9 @@
 """`POST /alerts/alertmanager|grafana|generic`: alerts from the monitoring stack.
 
-Thin: check the Bearer token, read at most 1 MiB, parse into `Alert`s, store them (one
-transaction, before answering), answer 202 `{"stored": n}`, and leave the Slack work to the
-background. Refusals are JSON: 401 without the right token, 413 for a body over 1 MiB, 400
-naming the field that does not fit.
+Thin: check the Bearer token, read at most 1 MiB, parse into `Alert`s, store them with the
+Slack effects they cause (one transaction, before answering), answer 202 `{"stored": n}`; the
+outbox delivers the rest. Refusals are JSON: 401 without the right token, 413 for a body over
+1 MiB, 400 naming the field that does not fit.
 """
 
 import hmac
@@ -16,7 +16,6 @@ from pydantic import SecretStr
 
 from bot.domain.alerts import SOURCES, InvalidAlert, Source, parse_alerts
 from bot.services.alerts import AlertService
-from bot.services.background import Background
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +64,6 @@ class AlertRoute:
     source: Source
     token: SecretStr | None
     alerts: web.AppKey[AlertService]
-    background: web.AppKey[Background]
 
 
 async def receive(route: AlertRoute, request: web.Request) -> web.Response:
@@ -80,10 +78,7 @@ async def receive(route: AlertRoute, request: web.Request) -> web.Response:
         except InvalidAlert as invalid:
             log.info("alert_rejected", field=invalid.field, problem=invalid.problem)
             return _refusal(400, str(invalid), field=invalid.field)
-        alerts = request.app[route.alerts]
-        receipt = await alerts.receive(received)
-        for name, work in alerts.follow_ups(receipt):
-            request.app[route.background].start(work, name=name)
+        receipt = await request.app[route.alerts].receive(received)
     return web.json_response({"stored": receipt.stored}, status=202)
 
 
@@ -91,8 +86,7 @@ def register(
     app: web.Application,
     token: SecretStr | None,
     alerts: web.AppKey[AlertService],
-    background: web.AppKey[Background],
 ) -> None:
     for source in SOURCES:
-        route = AlertRoute(source, token, alerts, background)
+        route = AlertRoute(source, token, alerts)
         app.router.add_post(f"/alerts/{source}", partial(receive, route))

@@ -185,7 +185,9 @@ class Interactions:
 
 
 def _who(click: Click) -> Invocation:
-    return Invocation(click.user_id, click.channel_id, f"click:{click.trigger_id}")
+    return Invocation(
+        click.user_id, click.channel_id, f"click:{click.trigger_id}", click.response_url
+    )
 
 
 def _approval_click(decision: Decision) -> approvals.Click:

@@ -1,26 +1,24 @@
-"""Alerts in: store and decide in one transaction, answer the sender, then do the Slack work.
+"""Alerts in: store each one and decide what it does, with every Slack effect, in one transaction.
 
 `receive` runs before the webhook is answered: every alert is stored, and its group's row
-(locked) decides whether it declares, attaches, waits for a declaration under way, or is
-offered with a Declare button. The Slack work comes after, from `follow_ups`: declarations,
-offers and digests.
+(locked) decides whether it declares, attaches, or is offered with a Declare button. What that
+means in Slack is recorded in the same transaction, as outbox effects: a declaration reserves
+the incident and records its channel's creation (`DeclarationService.reserve`), an offer is a
+post in the announce channel, attached alerts are shown by digests (`AlertDigests`). Nothing is
+left for after the answer: a crash right after it loses nothing.
 
-Alerts attached to an open incident are posted as digests (`AlertDigests`): thread replies under
-its first message, one poster per incident at a time (a lease in PostgreSQL, taken over if it
-lapses), paced to Slack's message rate per channel, so a storm becomes a few replies.
+A declaration whose channel Slack refuses for good releases its groups (`release`): the next
+alert of the group declares again, taking the released alerts along.
 """
 
-import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any
+from datetime import datetime
 
 import structlog
 
 from bot.config import Policy
 from bot.domain.alert_routes import (
-    DECLARING_LEASE,
     Disposition,
     GroupState,
     dispose,
@@ -30,16 +28,19 @@ from bot.domain.alert_routes import (
 from bot.domain.alerts import Alert
 from bot.domain.clock import Clock
 from bot.domain.commands import Declare
+from bot.domain.effects import Effect
 from bot.domain.incident import Incident
 from bot.domain.severity import SeverityLevel
 from bot.domain.timeline import Kind
 from bot.errors import NotAllowed, NotFound
-from bot.services.context import Invocation, Reply
-from bot.services.incidents import IncidentService
+from bot.outbox import FollowUp
+from bot.services.alert_digests import DIGEST_POSTED, AlertDigests
+from bot.services.context import Invocation, Reply, claim_delivery
+from bot.services.declarations import DeclarationService
+from bot.slack import effects
 from bot.slack.alert_messages import AlertMessages
-from bot.slack.gateway import SlackError, SlackGateway
-from bot.slack.pace import ChannelPace
-from bot.store import alert_groups, alert_posting, alerts, incidents, timeline
+from bot.slack.gateway import SlackError
+from bot.store import alert_groups, alerts, incidents, outbox, timeline
 from bot.store.alert_groups import Group
 from bot.store.alerts import StoredAlert
 from bot.store.db import Connection, Pool
@@ -47,42 +48,50 @@ from bot.store.timeline import Entry
 
 log = structlog.get_logger(__name__)
 
-Work = Coroutine[Any, Any, None]
+OFFER_POSTED = "alerts.offer_posted"
 
 
 @dataclass
 class Receipt:
-    """What one delivery stored, and the Slack work it leaves for after the answer."""
+    """What one delivery stored and decided."""
 
     stored: int
-    declare: dict[str, int] = field(default_factory=dict)
-    """group key → the id of the alert that declares the group's incident"""
-    offer: dict[str, int] = field(default_factory=dict)
-    """group key → the id of the alert to post with a Declare button"""
-    flush: set[int] = field(default_factory=set)
-    """incidents with alerts to post"""
+    declared: dict[str, int] = field(default_factory=dict)
+    """group key → the incident its alert declared"""
+    offered: dict[str, int] = field(default_factory=dict)
+    """group key → the id of the alert offered with a Declare button"""
+    attached: set[int] = field(default_factory=set)
+    """incidents with new alerts to show"""
 
 
 class AlertService:
     def __init__(
         self,
         pool: Pool,
-        incidents: IncidentService,
-        gateway: SlackGateway,
+        declarations: DeclarationService,
         messages: AlertMessages,
         policy: Policy,
         clock: Clock,
     ) -> None:
         self.pool = pool
-        self.incidents = incidents
-        self.slack = gateway
+        self.declarations = declarations
         self.messages = messages
         self.policy = policy
         self.clock = clock
-        self.digests = AlertDigests(pool, gateway, messages, clock)
+        self.digests = AlertDigests(messages, clock)
+        declarations.first_posted.append(self.digests.first_message_posted)
+        declarations.abandoned.append(self.release)
+
+    def follow_ups(self) -> dict[str, FollowUp]:
+        """What the outbox does when an alert's effects are delivered or refused."""
+        return {
+            DIGEST_POSTED: self.digests.follow_up(),
+            OFFER_POSTED: FollowUp(_nothing, self._offer_refused),
+        }
 
     async def receive(self, received: Sequence[Alert]) -> Receipt:
-        """Store every alert of one delivery and decide what each does, in one transaction."""
+        """Store every alert of one delivery, decide what each does and record its effects,
+        in one transaction."""
         now = self.clock()
         receipt = Receipt(stored=len(received))
         async with self.pool.acquire() as conn, conn.transaction():
@@ -90,14 +99,17 @@ class AlertService:
             for key in sorted({alert.group_key for alert in received}):  # one lock order
                 groups[key] = await alert_groups.lock(conn, key, now)
             for alert in received:
-                groups[alert.group_key] = await self._store(conn, alert, groups, receipt)
+                group = groups[alert.group_key]
+                groups[alert.group_key] = await self._store(conn, alert, group, receipt, now)
+            for incident_id in sorted(receipt.attached):
+                await self.digests.record(conn, incident_id, now)
+        for key, incident_id in receipt.declared.items():
+            log.info("alert_declared", group=key, incident_id=incident_id)
         return receipt
 
     async def _store(
-        self, conn: Connection, alert: Alert, groups: dict[str, Group], receipt: Receipt
+        self, conn: Connection, alert: Alert, group: Group, receipt: Receipt, now: datetime
     ) -> Group:
-        now = self.clock()
-        group = groups[alert.group_key]
         by_fingerprint = None
         if not group.state.incident_open:
             by_fingerprint = await alerts.open_incident_of_fingerprint(conn, alert.fingerprint)
@@ -114,50 +126,32 @@ class AlertService:
         )
         log.info("alert_stored", alert_id=alert_id, disposition=disposition.value, repeat=repeat)
         if disposition is Disposition.ATTACH and incident_id is not None and not repeat:
-            receipt.flush.add(incident_id)
+            receipt.attached.add(incident_id)
         elif disposition is Disposition.DECLARE:
-            await alert_groups.start_declaring(conn, group.key, now)
-            receipt.declare[group.key] = alert_id
-            return replace(group, state=GroupState(declaring_since=now))
+            stored = StoredAlert(alert_id, now, None, alert)
+            incident = await self._declare(conn, group.key, stored, self._severity(alert), now)
+            receipt.declared[group.key] = incident.id
+            return replace(group, state=GroupState(incident.id, incident_open=True))
         elif disposition is Disposition.OFFER:
             await alert_groups.start_offer(conn, group.key, now)
-            receipt.offer[group.key] = alert_id
+            await self._record_offer(conn, alert_id, alert, now)
+            receipt.offered[group.key] = alert_id
             return replace(group, state=GroupState(offered_at=now))
         return group
 
-    def follow_ups(self, receipt: Receipt) -> list[tuple[str, Work]]:
-        """The Slack work a receipt leaves, named, for the caller to run after answering."""
-        work: list[tuple[str, Work]] = [
-            (f"alerts:declare:{alert_id}", self._declare_routed(key, alert_id))
-            for key, alert_id in receipt.declare.items()
-        ]
-        work += [
-            (f"alerts:offer:{alert_id}", self._offer(key, alert_id))
-            for key, alert_id in receipt.offer.items()
-        ]
-        work += [(f"alerts:flush:{i}", self.digests.flush(i)) for i in sorted(receipt.flush)]
-        return work
-
-    async def _load(self, alert_id: int) -> StoredAlert:
-        async with self.pool.acquire() as conn:
-            stored = await alerts.get(conn, alert_id)
-        if stored is None:
-            raise NotFound(f"There is no alert {alert_id}.")
-        return stored
-
-    async def _declare_routed(self, key: str, alert_id: int) -> None:
-        stored = await self._load(alert_id)
-        route = route_for(stored.alert, self.policy.alerts.routes)
+    def _severity(self, alert: Alert) -> SeverityLevel:
+        route = route_for(alert, self.policy.alerts.routes)
         if route and route.declare:  # checked against the severities when the policy loaded
-            severity = self.policy.severities.resolve(route.declare)
-        else:
-            severity = offered_severity(stored.alert, self.policy.severities)
-        await self._declare(key, stored, severity)
+            return self.policy.severities.resolve(route.declare)
+        return offered_severity(alert, self.policy.severities)
 
     async def declare_offered(self, alert_id: int, who: Invocation, reply: Reply) -> Incident:
-        """Someone clicked an offer's Declare button: declare with that alert attached."""
+        """Someone clicked an offer's Declare button: declare with that alert attached and the
+        clicker in charge; they are answered through the outbox, as a declarer is."""
+        del reply
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
+            await claim_delivery(conn, who, now)
             stored = await alerts.get(conn, alert_id)
             if stored is None:
                 raise NotFound(f"There is no alert {alert_id}.")
@@ -166,159 +160,76 @@ class AlertService:
                 found = await incidents.by_id(conn, group.state.incident_id)
                 name = found.channel_name if found else "another incident"
                 raise NotAllowed(f"This alert is already part of the open incident #{name}.")
-            since = group.state.declaring_since
-            if since is not None and now - since < DECLARING_LEASE:
-                raise NotAllowed("An incident for this alert is being declared right now.")
-            await alert_groups.start_declaring(conn, group.key, now)
-        severity = offered_severity(stored.alert, self.policy.severities)
-        return await self._declare(group.key, stored, severity, who, reply)
+            severity = offered_severity(stored.alert, self.policy.severities)
+            incident = await self._declare(conn, group.key, stored, severity, now, who)
+        log.info("alert_declared", group=group.key, incident_id=incident.id)
+        return incident
 
     async def _declare(
         self,
+        conn: Connection,
         key: str,
         stored: StoredAlert,
         severity: SeverityLevel,
+        now: datetime,
         who: Invocation | None = None,
-        reply: Reply | None = None,
     ) -> Incident:
-        """Declare the group's incident from `stored`, then attach what the group gathered.
-
-        If the declaration fails the group is released, so the next alert tries again.
-        """
+        """Reserve the group's incident with `stored` in its first message, and give it what
+        the group gathered since its cycle began (shown once the first message is posted)."""
         alert = stored.alert
         route = route_for(alert, self.policy.alerts.routes)
         suggest = route.suggest if route else ()
-        try:
-            incident = await self.incidents.declare(
-                Declare(severity, alert.title),
-                who,
-                reply,
-                initial=lambda incident: self.messages.initial(incident, alert, suggest),
-            )
-        except Exception:
-            async with self.pool.acquire() as conn:
-                await alert_groups.abandon(conn, key)
-            raise
-        await self._settle(key, stored, incident)
-        await self.digests.flush(incident.id)
+        incident = await self.declarations.reserve(
+            conn,
+            Declare(severity, alert.title),
+            who,
+            initial=lambda incident: self.messages.initial(incident, alert, suggest),
+            now=now,
+        )
+        since = await alert_groups.settle(conn, key, incident.id, now)
+        await alerts.attach(conn, stored.id, incident.id, posted_at=now)
+        await alerts.adopt(conn, key, incident.id, since)
+        await timeline.append(
+            conn,
+            incident.id,
+            Entry(
+                now,
+                Kind.ALERT_ATTACHED,
+                None,
+                f"{alert.source_name} alert {alert.status}: {alert.title}",
+                data={"alert_ids": [stored.id], "firing": int(alert.is_firing)},
+            ),
+        )
         return incident
 
-    async def _settle(self, key: str, stored: StoredAlert, incident: Incident) -> None:
-        """The group's incident exists: record it, with its first alert shown and what the group
-        gathered meanwhile waiting to be posted."""
-        alert = stored.alert
-        now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
-            since = await alert_groups.settle(conn, key, incident.id)
-            await alerts.attach(conn, stored.id, incident.id, posted_at=now)
-            await alerts.adopt(conn, key, incident.id, since)
-            await timeline.append(
-                conn,
-                incident.id,
-                Entry(
-                    now,
-                    Kind.ALERT_ATTACHED,
-                    None,
-                    f"{alert.source_name} alert {alert.status}: {alert.title}",
-                    data={"alert_ids": [stored.id], "firing": int(alert.is_firing)},
-                ),
-            )
+    async def release(self, conn: Connection, incident_id: int) -> None:
+        """The incident's channel was given up: its groups declare again with their next alert,
+        and its alerts go along with that declaration."""
+        await alert_groups.release(conn, incident_id)
+        await alerts.detach(conn, incident_id)
+        log.warning("alert_groups_released", incident_id=incident_id)
 
-    async def _offer(self, key: str, alert_id: int) -> None:
-        stored = await self._load(alert_id)
-        try:
-            await self.slack.post(
-                self.policy.announce_channel, self.messages.offer(alert_id, stored.alert)
-            )
-        except SlackError:
-            async with self.pool.acquire() as conn:
-                await alert_groups.withdraw_offer(conn, key)
-            raise
-
-
-DIGEST_BATCH = 500
-"""At most this many alerts in one digest (it lists 20 and counts the rest)."""
-POSTING_LEASE = timedelta(minutes=5)
-"""How long a poster may hold an incident's digests before another replica takes over; it is
-renewed before every digest, so only a poster stuck this long on one message loses it."""
-
-
-class AlertDigests:
-    def __init__(
-        self, pool: Pool, gateway: SlackGateway, messages: AlertMessages, clock: Clock
+    async def _record_offer(
+        self, conn: Connection, alert_id: int, alert: Alert, now: datetime
     ) -> None:
-        self.pool = pool
-        self.slack = gateway
-        self.messages = messages
-        self.clock = clock
-        self.pace = ChannelPace()
-        """Digests into one incident: a burst, then one a second (this replica's share)."""
-
-    async def flush(self, incident_id: int) -> None:
-        """Post the incident's un-posted alerts as digests, unless another poster is at it.
-
-        After letting go, look again: an alert stored while the lease was being released would
-        otherwise wait for the next alert to be posted.
-        """
-        holder = uuid.uuid4().hex
-        while await self._hold(incident_id, holder):
-            try:
-                while await self._has_unposted(incident_id):
-                    await self.pace.wait(incident_id)  # what arrives meanwhile joins this digest
-                    if not await self._post_digest(incident_id, holder):
-                        break
-            finally:
-                async with self.pool.acquire() as conn:
-                    await alert_posting.release(conn, incident_id, holder)
-            if not await self._has_unposted(incident_id):
-                return
-
-    async def _has_unposted(self, incident_id: int) -> bool:
-        async with self.pool.acquire() as conn:
-            return await alerts.has_unposted(conn, incident_id)
-
-    async def _hold(self, incident_id: int, holder: str) -> bool:
-        async with self.pool.acquire() as conn:
-            return await alert_posting.take(
-                conn, incident_id, holder, now=self.clock(), lease=POSTING_LEASE
-            )
-
-    async def _post_digest(self, incident_id: int, holder: str) -> bool:
-        """Post one digest of un-posted alerts; False when none are left (or the lease is lost).
-
-        At least once: a replica dying between the post and marking it leaves the alerts to be
-        posted again by the next poster, never lost.
-        """
-        if not await self._hold(incident_id, holder):
-            return False
-        async with self.pool.acquire() as conn:
-            batch = await alerts.unposted(conn, incident_id, DIGEST_BATCH)
-            if not batch:
-                return False
-            incident = await incidents.by_id(conn, incident_id)
-            thread = await incidents.pinned_ts(conn, incident_id)
-            firing = await alerts.still_firing(conn, incident_id)
-        if incident is None:  # alerts reference incidents, which are never deleted
-            raise LookupError(f"incident {incident_id} vanished")
-        shown = [s.alert for s in batch]
-        ts = await self.slack.post(
-            incident.channel_id, self.messages.digest(shown, still_firing=firing), thread_ts=thread
+        offer = effects.post(
+            self.policy.announce_channel,
+            self.messages.offer(alert_id, alert),
+            about=f"offer the alert “{alert.title}” with a Declare button",
+            then_do=OFFER_POSTED,
         )
-        ids = [s.id for s in batch]
-        resolved = sum(1 for a in shown if not a.is_firing)
-        now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
-            await alerts.mark_posted(conn, ids, now)
-            await timeline.append(
-                conn,
-                incident_id,
-                Entry(
-                    now,
-                    Kind.ALERT_ATTACHED,
-                    None,
-                    f"{len(ids)} alert(s) attached ({len(ids) - resolved} firing, {resolved} resolved)",
-                    slack_ts=ts,
-                    data={"alert_ids": ids, "firing": len(ids) - resolved, "resolved": resolved},
-                ),
-            )
-        return True
+        await outbox.record(
+            conn, replace(offer, args={**offer.args, "alert_id": alert_id}), now=now
+        )
+
+    async def _offer_refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+        """The offer is given up (and reported): the group's next alert offers again."""
+        stored = await alerts.get(conn, int(effect.args["alert_id"]))
+        if stored is not None:
+            await alert_groups.withdraw_offer(conn, stored.alert.group_key)
+        log.warning("alert_offer_given_up", error=error.error)
+        return False
+
+
+async def _nothing(_conn: Connection, _effect: Effect, _result: effects.Result) -> None:
+    """An offer's ts is not needed: its Declare button carries the alert's id."""

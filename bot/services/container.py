@@ -143,6 +143,8 @@ def build_services(
     approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, opened.executors)
     dispatcher.register_all(approvals.follow_ups())
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
+    alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
+    dispatcher.register_all(alerts.follow_ups())
     scheduler.register(EXPIRY_JOB, approvals.expire)
     return Services(
         settings=settings,
@@ -153,7 +155,7 @@ def build_services(
         incidents=incidents,
         timeline=TimelineService(pool, gateway, composer, clock),
         postmortems=postmortems,
-        alerts=AlertService(pool, incidents, gateway, AlertMessages(composer), policy, clock),
+        alerts=alerts,
         reminders=reminders,
         metrics=opened.metrics,
         dispatcher=dispatcher,

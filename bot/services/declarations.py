@@ -9,7 +9,7 @@ point leaves either the reservation with its creation still to deliver, or the c
 set-up still to deliver; a creation whose outcome was lost finds the channel again by its name.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,9 @@ MAX_NAME_ATTEMPTS = 50
 CHANNEL_CREATED = "declaration.channel_created"
 INITIAL_POSTED = "declaration.initial_posted"
 
+Listener = Callable[[Connection, int], Awaitable[None]]
+"""Called with an incident's id in the transaction that settles a step of its declaration."""
+
 
 class DeclarationService:
     def __init__(
@@ -53,10 +56,14 @@ class DeclarationService:
         self.policy = policy
         self.compose = composer
         self.clock = clock
+        self.first_posted: list[Listener] = []
+        """Told when an incident's first message is in its channel (alert digests follow it)."""
+        self.abandoned: list[Listener] = []
+        """Told when an incident's channel creation is given up for good."""
 
     def follow_ups(self) -> dict[str, FollowUp]:
         return {
-            CHANNEL_CREATED: FollowUp(self.channel_created, self.name_taken),
+            CHANNEL_CREATED: FollowUp(self.channel_created, self.creation_refused),
             INITIAL_POSTED: FollowUp(self.initial_posted),
         }
 
@@ -73,35 +80,48 @@ class DeclarationService:
         `initial` composes a different first message (an alert's details, buttons).
         """
         now = self.clock()
-        user = who.user_id if who else None
         async with self.pool.acquire() as conn, conn.transaction():
             await claim_delivery(conn, who, now)
-            incident = await incidents.insert(
-                conn,
-                channel_id=None,
-                channel_name=await self._next_name(conn, now),
-                title=command.title,
-                severity=command.severity.key,
-                declared_by=user,
-                declared_at=now,
-                commander=user,
-            )
-            await timeline.append(
-                conn,
-                incident.id,
-                Entry(
-                    now,
-                    Kind.DECLARED,
-                    user,
-                    f"Declared {command.severity.label}: {command.title}",
-                    data={"severity": command.severity.key, "channel": incident.channel_name},
-                ),
-            )
-            await reminders.arm(conn, incident, self.policy, now)
-            first = initial(incident) if initial else self.compose.initial(incident)
-            await self._record_creation(conn, incident, first, who.notify if who else None, now)
+            incident = await self.reserve(conn, command, who, initial=initial, now=now)
         structlog.contextvars.bind_contextvars(incident_id=incident.id)
         log.info("incident_declared", channel=incident.channel_name, severity=incident.severity)
+        return incident
+
+    async def reserve(
+        self,
+        conn: Connection,
+        command: Declare,
+        who: Invocation | None,
+        *,
+        initial: Callable[[Incident], SlackMessage] | None,
+        now: datetime,
+    ) -> Incident:
+        """`declare` in the caller's transaction (an alert declares with its group locked)."""
+        user = who.user_id if who else None
+        incident = await incidents.insert(
+            conn,
+            channel_id=None,
+            channel_name=await self._next_name(conn, now),
+            title=command.title,
+            severity=command.severity.key,
+            declared_by=user,
+            declared_at=now,
+            commander=user,
+        )
+        await timeline.append(
+            conn,
+            incident.id,
+            Entry(
+                now,
+                Kind.DECLARED,
+                user,
+                f"Declared {command.severity.label}: {command.title}",
+                data={"severity": command.severity.key, "channel": incident.channel_name},
+            ),
+        )
+        await reminders.arm(conn, incident, self.policy, now)
+        first = initial(incident) if initial else self.compose.initial(incident)
+        await self._record_creation(conn, incident, first, who.notify if who else None, now)
         return incident
 
     async def _next_name(self, conn: Connection, now: datetime) -> str:
@@ -174,8 +194,8 @@ class DeclarationService:
     async def initial_posted(
         self, conn: Connection, effect: Effect, result: effects.Result
     ) -> None:
-        """The first message is in the channel: keep its ts (alert digests thread under it) and
-        pin it."""
+        """The first message is in the channel: keep its ts (alert digests thread under it),
+        pin it, and tell the `first_posted` listeners."""
         assert effect.incident_id is not None  # noqa: S101 - recorded with one
         ts, channel = str(result["ts"]), str(result["channel"])
         await incidents.set_pinned_ts(conn, effect.incident_id, ts)
@@ -184,6 +204,18 @@ class DeclarationService:
             effects.pin(channel, ts, about="pin the first message", incident_id=effect.incident_id),
             now=self.clock(),
         )
+        for listener in self.first_posted:
+            await listener(conn, effect.incident_id)
+
+    async def creation_refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+        """Slack refused the channel for good: try the next name if it was taken, else give the
+        declaration up (reported by the outbox) and tell the `abandoned` listeners."""
+        if await self.name_taken(conn, effect, error):
+            return True
+        if effect.incident_id is not None:
+            for listener in self.abandoned:
+                await listener(conn, effect.incident_id)
+        return False
 
     async def name_taken(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
         """A channel of the reserved name exists and the bot did not make it: reserve the next

@@ -1,6 +1,8 @@
-"""The `alert_groups` table: one locked row per alert group decides declare, attach or wait.
+"""The `alert_groups` table: one locked row per alert group decides declare, attach or offer.
 
-Every function but `lock` expects the row to be locked by the caller's transaction.
+Every function but `lock` and `release` expects the row to be locked by the caller's
+transaction; a declaration is recorded under that lock, so `declaring_since` stays NULL now (it
+is read only for rows written before declarations became one transaction).
 """
 
 from dataclasses import dataclass
@@ -44,24 +46,6 @@ async def lock(conn: Connection, key: str, now: datetime) -> Group:
     return Group(key, state, row["cycle_started_at"])
 
 
-async def start_declaring(conn: Connection, key: str, now: datetime) -> None:
-    """Mark the group as being declared.
-
-    A new cycle starts now, unless the group was offered or a lapsed declaration is taken over:
-    then the alerts received since the offer (or the first attempt) come along.
-    """
-    await conn.execute(
-        """UPDATE alert_groups SET declaring_since = $2, offered_at = NULL,
-               cycle_started_at = CASE
-                   WHEN incident_id IS NULL AND (offered_at IS NOT NULL OR declaring_since IS NOT NULL)
-                   THEN cycle_started_at ELSE $2 END,
-               incident_id = NULL
-           WHERE group_key = $1""",
-        key,
-        now,
-    )
-
-
 async def start_offer(conn: Connection, key: str, now: datetime) -> None:
     """Mark the group as offered; its cycle starts now."""
     await conn.execute(
@@ -73,20 +57,33 @@ async def start_offer(conn: Connection, key: str, now: datetime) -> None:
     )
 
 
-async def settle(conn: Connection, key: str, incident_id: int) -> datetime:
-    """The group's incident exists: later alerts attach. Returns when the group's cycle began."""
+async def settle(conn: Connection, key: str, incident_id: int, now: datetime) -> datetime:
+    """The group's incident is declared: later alerts attach. Returns when the group's cycle
+    began, so the alerts it gathered since come along.
+
+    A group with no incident (new, offered, or released by a failed declaration) keeps its
+    cycle; a group whose last incident was resolved starts a new one now.
+    """
     started: datetime = await conn.fetchval(
-        """UPDATE alert_groups SET incident_id = $2, declaring_since = NULL, offered_at = NULL
+        """UPDATE alert_groups SET incident_id = $2, declaring_since = NULL, offered_at = NULL,
+               cycle_started_at = CASE WHEN incident_id IS NULL THEN cycle_started_at ELSE $3 END
            WHERE group_key = $1 RETURNING cycle_started_at""",
         key,
         incident_id,
+        now,
     )
     return started
 
 
-async def abandon(conn: Connection, key: str) -> None:
-    """The declaration failed: the next alert of the group tries again."""
-    await conn.execute("UPDATE alert_groups SET declaring_since = NULL WHERE group_key = $1", key)
+async def release(conn: Connection, incident_id: int) -> None:
+    """The incident's declaration was given up: its groups' next alerts declare again.
+
+    Unlike the other functions this one locks the rows itself (the groups are found by their
+    incident).
+    """
+    await conn.execute(
+        "UPDATE alert_groups SET incident_id = NULL WHERE incident_id = $1", incident_id
+    )
 
 
 async def withdraw_offer(conn: Connection, key: str) -> None:

@@ -117,14 +117,6 @@ async def unposted(conn: Connection, incident_id: int, limit: int) -> list[Store
     return [_stored(r) for r in rows]
 
 
-async def has_unposted(conn: Connection, incident_id: int) -> bool:
-    found: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND posted_at IS NULL)",
-        incident_id,
-    )
-    return found
-
-
 async def mark_posted(conn: Connection, alert_ids: list[int], at: datetime) -> None:
     await conn.execute(
         "UPDATE alerts SET posted_at = $2 WHERE id = ANY($1::bigint[]) AND posted_at IS NULL",
@@ -143,3 +135,12 @@ async def still_firing(conn: Connection, incident_id: int) -> int:
         incident_id,
     )
     return count
+
+
+async def detach(conn: Connection, incident_id: int) -> None:
+    """The incident's declaration was given up: its alerts belong to no incident and were
+    never shown, so the group's next declaration takes them along."""
+    await conn.execute(
+        "UPDATE alerts SET incident_id = NULL, posted_at = NULL WHERE incident_id = $1",
+        incident_id,
+    )

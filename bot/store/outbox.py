@@ -26,14 +26,16 @@ def _effect(row: asyncpg.Record) -> Effect:
     return Effect(**dict(row))
 
 
-async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int | None:
-    """Record `effect`, due now, and wake the dispatchers on commit; its id, or None if an
-    effect with its coalesce key is already waiting."""
+async def record(
+    conn: Connection, effect: NewEffect, *, now: datetime, due_at: datetime | None = None
+) -> int | None:
+    """Record `effect`, due now (or at `due_at`: keeping a pace), and wake the dispatchers on
+    commit; its id, or None if an effect with its coalesce key is already waiting."""
     effect_id: int | None = await conn.fetchval(
         """WITH added AS (
                INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
                                    notify, due_at, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11, $9)
                ON CONFLICT (coalesce_key) WHERE state IN ('pending', 'running')
                    AND coalesce_key IS NOT NULL
                DO NOTHING RETURNING id)
@@ -48,8 +50,19 @@ async def record(conn: Connection, effect: NewEffect, *, now: datetime) -> int |
         effect.notify,
         now,
         WAKE_CHANNEL,
+        due_at or now,
     )
     return effect_id
+
+
+async def is_waiting(conn: Connection, coalesce_key: str) -> bool:
+    """Whether an effect recorded with `coalesce_key` is still to be delivered."""
+    found: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM outbox WHERE coalesce_key = $1
+                          AND state IN ('pending', 'running'))""",
+        coalesce_key,
+    )
+    return found
 
 
 async def claim(

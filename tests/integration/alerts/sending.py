@@ -124,3 +124,9 @@ async def incident_channel(
 
     await bot.slack.wait_for(ready, timeout)
     return incident_channels(bot.slack)[count - 1]
+
+
+async def settled(bot: Sandbox) -> None:
+    """Wait until clicks are handled and every effect due now is delivered (and followed up)."""
+    await bot.services.background.idle()
+    await bot.services.dispatcher.settle()

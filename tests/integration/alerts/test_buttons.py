@@ -4,7 +4,13 @@ import json
 
 from bot.demo.sandbox import Sandbox
 from bot.demo.standin import Message
-from tests.integration.alerts.sending import alertmanager, am_alert, incident_channel, send
+from tests.integration.alerts.sending import (
+    alertmanager,
+    am_alert,
+    incident_channel,
+    send,
+    settled,
+)
 from tests.integration.helpers import message_in, texts
 
 
@@ -94,9 +100,9 @@ async def test_alert_text_is_shown_as_sent_never_as_a_ping_or_link(bot: Sandbox)
         "alertmanager",
         alertmanager(am_alert("b", summary=hostile, annotations={"summary": hostile})),
     )
-    await bot.services.background.idle()
+    await settled(bot)
     await send(bot, "generic", {"title": hostile, "severity": "warning"})
-    await bot.services.background.idle()
+    await settled(bot)
 
     posted = texts(bot.slack, channel_id) + texts(bot.slack, "incidents")
     mrkdwn = [

@@ -15,8 +15,9 @@ from tests.integration.alerts.sending import (
     incident_channel,
     incident_channels,
     send,
+    settled,
 )
-from tests.integration.helpers import message_in
+from tests.integration.helpers import deliver_retries, message_in
 
 
 def thread_replies(bot: Sandbox, channel_id: str) -> list[str]:
@@ -40,13 +41,13 @@ async def counts(db: Pool) -> tuple[int, int, int]:
 async def test_alerts_of_the_same_group_attach_as_one_thread_reply(bot: Sandbox, db: Pool) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("a")))
     channel = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
 
     batch = [am_alert(f"b{n}", summary=f"Pod {n} erroring") for n in range(3)]
     assert await send(bot, "alertmanager", alertmanager(*batch)) == (202, {"stored": 3})
     digest = await message_in(bot, channel.id, "3 alerts attached")
     assert all(f"firing · Pod {n} erroring" in digest for n in range(3))
-    await bot.services.background.idle()
+    await settled(bot)
     assert thread_replies(bot, channel.id) == [digest]
     assert await counts(db) == (1, 4, 4)
     async with db.acquire() as conn:
@@ -62,13 +63,13 @@ async def test_an_unchanged_repeat_is_stored_and_attached_without_being_posted_a
 ) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("a")))
     channel = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
     renotified = alertmanager(am_alert("a"), am_alert("b", summary="Pod b erroring"))
     await send(bot, "alertmanager", renotified)
     digest = await message_in(bot, channel.id, "1 alert attached")
     assert "Pod b erroring" in digest
     assert "Checkout error rate above 10%" not in digest
-    await bot.services.background.idle()
+    await settled(bot)
     assert await counts(db) == (1, 3, 3)
 
 
@@ -77,14 +78,14 @@ async def test_an_alert_with_a_known_fingerprint_attaches_from_another_group(
 ) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("same-fingerprint")))
     channel = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
     await send(
         bot,
         "generic",
         {"title": "Checkout errors (from a script)", "fingerprint": "same-fingerprint"},
     )
     await message_in(bot, channel.id, "Checkout errors (from a script)")
-    await bot.services.background.idle()
+    await settled(bot)
     assert await counts(db) == (1, 2, 2)
 
 
@@ -101,10 +102,15 @@ async def test_a_resolved_alert_is_posted_as_resolved_and_suggests_resolving(
     assert "`/incident resolve &lt;what fixed it&gt;`" in digest
 
 
-async def test_a_partly_resolved_incident_says_what_still_fires(bot: Sandbox) -> None:
+async def test_a_partly_resolved_incident_says_what_still_fires(
+    bot: Sandbox, clock: FakeClock
+) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("a"), am_alert("b")))
     channel = await incident_channel(bot)
     await send(bot, "alertmanager", alertmanager(am_alert("b", status="resolved")))
+    await settled(bot)
+    clock.advance(seconds=1)  # a digest follows the previous one ("b" firing) a second later
+    await settled(bot)
     digest = await message_in(bot, channel.id, "(1 resolved)")
     assert "1 alert still firing." in digest
 
@@ -114,7 +120,7 @@ async def test_a_resolved_alert_with_nothing_open_is_only_stored(bot: Sandbox, d
         202,
         {"stored": 1},
     )
-    await bot.services.background.idle()
+    await settled(bot)
     assert incident_channels(bot.slack) == []
     assert bot.slack.messages("incidents", include_system=False) == []
     assert await counts(db) == (0, 1, 0)
@@ -125,7 +131,7 @@ async def test_after_the_incident_is_resolved_the_group_declares_anew(
 ) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("a")))
     first = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
     await bot.command("resolve rolled back", channel=first.id)
     await message_in(bot, first.id, "Incident resolved")
     clock.advance(hours=1)
@@ -133,12 +139,12 @@ async def test_after_the_incident_is_resolved_the_group_declares_anew(
     await send(bot, "alertmanager", alertmanager(am_alert("a")))
     second = await incident_channel(bot, count=2)
     assert second.name == "incident-20261124-002"
-    await bot.services.background.idle()
+    await settled(bot)
     assert await counts(db) == (2, 2, 2)
 
 
 async def test_a_storm_into_one_group_declares_one_incident_and_loses_nothing(
-    bot: Sandbox, db: Pool
+    bot: Sandbox, db: Pool, clock: FakeClock
 ) -> None:
     deliveries = [alertmanager(am_alert(f"fp{n}", summary=f"Shard {n} down")) for n in range(40)]
     answers = await asyncio.gather(*(send(bot, "alertmanager", d) for d in deliveries))
@@ -148,7 +154,7 @@ async def test_a_storm_into_one_group_declares_one_incident_and_loses_nothing(
         return len(incident_channels(slack)) == 1 and bool(incident_channels(slack)[0].pins)
 
     await bot.slack.wait_for(all_posted)
-    await bot.services.background.idle()
+    await deliver_retries(bot, clock)  # each digest follows the previous one a second later
     assert await counts(db) == (1, 40, 40)
     channel = incident_channels(bot.slack)[0]
     replies = thread_replies(bot, channel.id)
@@ -164,7 +170,7 @@ async def test_a_storm_into_one_group_declares_one_incident_and_loses_nothing(
 async def test_a_digest_lists_twenty_alerts_and_counts_the_rest(bot: Sandbox) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("first")))
     channel = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
     batch = [am_alert(f"fp{n}", summary=f"Shard {n} down") for n in range(45)]
     await send(bot, "alertmanager", alertmanager(*batch))
     digest = await message_in(bot, channel.id, "45 alerts attached")
@@ -174,15 +180,16 @@ async def test_a_digest_lists_twenty_alerts_and_counts_the_rest(bot: Sandbox) ->
 
 
 async def test_rate_limited_posts_are_retried_after_retry_after_never_dropped(
-    bot: Sandbox, db: Pool
+    bot: Sandbox, db: Pool, clock: FakeClock
 ) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert("a")))
     channel = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
     bot.slack.inject("chat.postMessage", "ratelimited", retry_after=0, times=1)
     await send(bot, "alertmanager", alertmanager(am_alert("b", summary="Still failing")))
+    await deliver_retries(bot, clock)
     await message_in(bot, channel.id, "Still failing")
-    await bot.services.background.idle()
+    await settled(bot)
     assert len([c for c in bot.slack.calls if c.status == 429]) == 1
     assert await counts(db) == (1, 2, 2)
 
@@ -190,16 +197,16 @@ async def test_rate_limited_posts_are_retried_after_retry_after_never_dropped(
 async def test_a_failed_declaration_lets_the_next_alert_try_again(bot: Sandbox, db: Pool) -> None:
     bot.slack.inject("conversations.create", "restricted_action")
     await send(bot, "alertmanager", alertmanager(am_alert("a")))
-    await bot.services.background.idle()
+    await settled(bot)
     assert incident_channels(bot.slack) == []
 
     await send(bot, "alertmanager", alertmanager(am_alert("b")))
-    await incident_channel(bot)
-    await bot.services.background.idle()
+    channel = await incident_channel(bot)
+    await message_in(bot, channel.id, "1 alert attached")  # "a", released, comes along
     assert len(incident_channels(bot.slack)) == 1
     async with db.acquire() as conn:
-        attached = await conn.fetchval("SELECT count(*) FROM alerts WHERE incident_id = 1")
-    assert attached == 2
+        attached = await conn.fetch("SELECT incident_id, count(*) FROM alerts GROUP BY 1")
+    assert [tuple(row) for row in attached] == [(2, 2)]  # 1 was reserved, then given up
 
 
 async def test_an_alert_waiting_for_its_group_sees_the_incident_the_declarer_just_settled(
@@ -219,15 +226,13 @@ async def test_an_alert_waiting_for_its_group_sees_the_incident_the_declarer_jus
             declared_at=clock(),
             commander=None,
         )
-        await alert_groups.lock(conn, alert.group_key, clock())
-        await alert_groups.start_declaring(conn, alert.group_key, clock())
     async with db.acquire() as declarer, declarer.transaction():
         await alert_groups.lock(declarer, alert.group_key, clock())
         arriving = asyncio.create_task(bot.services.alerts.receive([alert]))
         await waiting_for_a_lock(db)
-        await alert_groups.settle(declarer, alert.group_key, incident.id)
+        await alert_groups.settle(declarer, alert.group_key, incident.id, clock())
     receipt = await arriving
-    assert (receipt.declare, receipt.flush) == ({}, {incident.id})
+    assert (receipt.declared, receipt.attached) == ({}, {incident.id})
 
 
 async def waiting_for_a_lock(db: Pool) -> None:

@@ -9,6 +9,7 @@ from tests.integration.alerts.sending import (
     incident_channel,
     incident_channels,
     send,
+    settled,
 )
 from tests.integration.helpers import message_in, reply_to
 
@@ -46,7 +47,7 @@ async def test_an_alert_no_route_declares_is_offered_with_a_declare_button(
     assert "*Summary:* Disk 85%" in offer.text
     (button,) = buttons(offer)
     assert (button["action_id"], button["value"]) == ("alert.declare", "1")
-    await bot.services.background.idle()
+    await settled(bot)
     assert incident_channels(bot.slack) == []
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM incidents") == 0
@@ -61,7 +62,7 @@ async def test_an_alert_matching_no_route_at_all_is_offered(bot: Sandbox) -> Non
 async def test_a_flapping_warning_is_offered_once(bot: Sandbox, db: Pool) -> None:
     for _ in range(3):
         await send(bot, "generic", {"title": "Disk 85%", "severity": "warning", "fingerprint": "d"})
-    await bot.services.background.idle()
+    await settled(bot)
     offers = [m for m in bot.slack.messages("incidents") if "Disk 85%" in m.text]
     assert len(offers) == 1
     async with db.acquire() as conn:
@@ -84,7 +85,7 @@ async def test_clicking_declare_declares_with_the_alert_and_the_clicker_in_charg
     assert "*Summary:* Disk 85%" in pinned.text
     assert bob in channel.members
     await reply_to(bot, "bob", "Declared")
-    await bot.services.background.idle()
+    await settled(bot)
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT incident_id FROM alerts WHERE id = 1") == 1
 
@@ -94,7 +95,7 @@ async def test_a_second_click_is_told_the_incident_already_exists(bot: Sandbox) 
     offer = await offer_in(bot, "Disk 85%")
     await bot.sender.click("bob", "incidents", offer.ts, "alert.declare")
     channel = await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
 
     await bot.sender.click("carol", "incidents", offer.ts, "alert.declare")
     answer = await reply_to(bot, "carol", "already part of")
@@ -116,12 +117,16 @@ async def test_alerts_of_an_offered_group_come_along_when_it_is_declared(
         assert await conn.fetchval("SELECT count(*) FROM alerts WHERE incident_id = 1") == 2
 
 
-async def test_an_offer_slack_refused_is_made_by_the_next_alert(bot: Sandbox) -> None:
-    bot.slack.inject("chat.postMessage", "channel_not_found")
+async def test_an_offer_slack_refused_is_reported_and_made_by_the_next_alert(
+    bot: Sandbox,
+) -> None:
+    bot.slack.inject("chat.postMessage", "invalid_blocks")
     await send(bot, "generic", {"title": "Disk 85%", "severity": "warning", "fingerprint": "d"})
-    await bot.services.background.idle()
-    assert bot.slack.messages("incidents", include_system=False) == []
+    await settled(bot)
+    (report,) = [m.text for m in bot.slack.messages("incidents", include_system=False)]
+    assert report.startswith(":warning: *Could not offer the alert")
+    assert "`invalid_blocks`" in report
 
     await send(bot, "generic", {"title": "Disk 85%", "severity": "warning", "fingerprint": "d"})
-    offer = await offer_in(bot, "Disk 85%")
+    offer = await offer_in(bot, "No alert route declares")
     assert [b["action_id"] for b in buttons(offer)] == ["alert.declare"]

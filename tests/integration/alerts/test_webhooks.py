@@ -16,6 +16,7 @@ from tests.integration.alerts.sending import (
     incident_channel,
     incident_channels,
     send,
+    settled,
 )
 from tests.integration.helpers import message_in
 
@@ -57,7 +58,7 @@ async def test_an_alert_declaration_is_recorded_with_nobody_behind_it(
 ) -> None:
     await send(bot, "alertmanager", alertmanager(am_alert()))
     await incident_channel(bot)
-    await bot.services.background.idle()
+    await settled(bot)
     async with db.acquire() as conn:
         incident = await conn.fetchrow("SELECT declared_by, commander, severity FROM incidents")
         entries = await conn.fetch("SELECT kind, actor, data FROM timeline_entries ORDER BY id")
@@ -171,11 +172,13 @@ async def test_a_body_over_one_mib_is_refused(bot: Sandbox, db: Pool) -> None:
     assert incident_channels(bot.slack) == []
 
 
-async def test_a_step_slack_refuses_on_an_alert_declaration_is_logged(bot: Sandbox) -> None:
+async def test_a_step_slack_refuses_on_an_alert_declaration_is_reported_in_its_channel(
+    bot: Sandbox,
+) -> None:
+    """Nobody declared it, so nobody is answered: the outbox reports the step in the channel."""
     bot.slack.inject("conversations.setTopic", "too_long")
-    with capture_logs() as logs:
-        await send(bot, "alertmanager", alertmanager(am_alert()))
-        await incident_channel(bot)
-        await bot.services.background.idle()
-    refused = [line for line in logs if line["event"] == "declare_steps_refused"]
-    assert refused[0]["failures"] == ["set the topic (too_long)"]
+    await send(bot, "alertmanager", alertmanager(am_alert()))
+    channel = await incident_channel(bot)
+    report = await message_in(bot, channel.id, "Could not set the topic")
+    assert "`too_long`" in report
+    assert channel.pins
