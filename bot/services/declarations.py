@@ -209,10 +209,24 @@ class DeclarationService:
 
     async def creation_refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
         """Slack refused the channel for good: try the next name if it was taken, else give the
-        declaration up (reported by the outbox) and tell the `abandoned` listeners."""
+        declaration up (reported by the outbox) and tell the `abandoned` listeners. The
+        incident is closed, so it lists as no open incident and reminds nobody."""
         if await self.name_taken(conn, effect, error):
             return True
         if effect.incident_id is not None:
+            now = self.clock()
+            closed = await incidents.resolve(
+                conn,
+                effect.incident_id,
+                f"Never opened: Slack refused its channel ({error.error})",
+                now,
+            )
+            await reminders.cancel(conn, closed)
+            await timeline.append(
+                conn,
+                closed.id,
+                Entry(now, Kind.RESOLVED, None, closed.resolution or "", data={"abandoned": True}),
+            )
             for listener in self.abandoned:
                 await listener(conn, effect.incident_id)
         return False

@@ -206,7 +206,9 @@ async def test_a_failed_declaration_lets_the_next_alert_try_again(bot: Sandbox, 
     assert len(incident_channels(bot.slack)) == 1
     async with db.acquire() as conn:
         attached = await conn.fetch("SELECT incident_id, count(*) FROM alerts GROUP BY 1")
+        statuses = await conn.fetch("SELECT id, status FROM incidents ORDER BY id")
     assert [tuple(row) for row in attached] == [(2, 2)]  # 1 was reserved, then given up
+    assert [tuple(row) for row in statuses] == [(1, "resolved"), (2, "investigating")]
 
 
 async def test_an_alert_waiting_for_its_group_sees_the_incident_the_declarer_just_settled(
