@@ -116,13 +116,19 @@ async def time_postmortem(database_url: str, slack: SlackStandIn, channel: str) 
         assert incident is not None
 
         async def write() -> str:
+            names = await service.prepare(incident)
             async with pool.acquire() as conn:
                 entries = await timeline.entries(conn, incident.id)
-            return await service.write(incident, entries)
+            return service.write(incident, entries, names)
+
+        async def publish() -> None:
+            names = await service.prepare(incident)
+            async with pool.acquire() as conn, conn.transaction():
+                await service.publish(conn, incident, names, None)
 
         for label, run in (
             ("written (read + names + render)", write),
-            ("published (+ stored + uploaded)", lambda: service.publish(incident)),
+            ("published (+ stored + share recorded)", publish),
         ):
             seconds = []
             for _ in range(5):

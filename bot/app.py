@@ -193,6 +193,7 @@ def _services(
         app[SERVICES] = services = build_services(settings, policy, clock, catalog, opened)
         app[ALERTS] = services.alerts
         app[BOLT] = build_bolt_app(services)
+        services.compose.templates.check()  # compiled now, not while a first request waits
         yield
 
     return build

@@ -54,6 +54,8 @@ class Inbox:
         self.handlers: dict[str, Handler] = {}
         self._running = 0
         self._filling = asyncio.Lock()
+        self._backlog = False
+        """Whether requests may be waiting for a slot here (the sweep looks every poll anyway)."""
         self._wake = asyncio.Event()
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
@@ -85,6 +87,7 @@ class Inbox:
             raise
         if recorded is None or not taken:
             self._running -= taken
+            self._backlog |= recorded is not None
             return recorded is not None
         request = Received(recorded, key, kind, stored, 1, now)
         self.background.start(self._run(request), name=f"inbox:{kind}")
@@ -100,6 +103,7 @@ class Inbox:
                 claimed = await inbox.claim(
                     conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
                 )
+            self._backlog = len(claimed) == free  # a full claim: more may be waiting
             for request in claimed:
                 self._running += 1
                 self.background.start(self._run(request), name=f"inbox:{request.kind}")
@@ -122,7 +126,8 @@ class Inbox:
             await inbox.finish(conn, request.id, now=self.clock(), error=error)
         # Start whatever waited for this slot before this run ends, so `Background.idle()`
         # returns only once nothing is left waiting.
-        await self.fill()
+        if self._backlog:
+            await self.fill()
 
     async def run_forever(self) -> None:
         """Pick up requests other replicas left (saturated, or dead mid-run), every poll."""

@@ -186,7 +186,9 @@ class Dispatcher:
             handled = bool(
                 follow_up and follow_up.refused and await follow_up.refused(conn, effect, error)
             )
-            if not handled:
+            if not handled and effect.method in PRIVATE:
+                log.warning("answer_undeliverable", error=error.error, about=effect.about)
+            elif not handled:
                 await self._report(conn, effect, error, now)
         self.metrics.deliveries.labels(effect.method, "given_up").inc()
         log.error("effect_given_up", method=effect.method, error=error.error, about=effect.about)
@@ -244,9 +246,11 @@ class Dispatcher:
             ),
         ):
             while True:
+                self._wake.clear()
                 await self.run_due()
                 await self._refresh_gauges()
-                await self._sleep_until_next()
+                if not self._wake.is_set():  # nothing recorded meanwhile: wait for what is
+                    await self._sleep_until_next()
 
     def _notified(self, *_: object) -> None:
         self._wake.set()
@@ -263,10 +267,9 @@ class Dispatcher:
         self.metrics.outbox_oldest_seconds.set(max(age, 0.0))
 
     async def _sleep_until_next(self) -> None:
-        # Clear before looking: a NOTIFY that lands while next_due runs must still wake us.
-        self._wake.clear()
+        # The wake-up was cleared before the last run: a NOTIFY since then ends the wait at once.
         async with self.pool.acquire() as conn:
-            due = await outbox.next_due(conn)
+            due = await outbox.next_due(conn, now=self.clock())
         pause = self.max_sleep if due is None else (due - self.clock()).total_seconds()
         if pause <= 0:
             return

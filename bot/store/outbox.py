@@ -149,11 +149,15 @@ _HEADS = """SELECT DISTINCT ON (lane) state, due_at, leased_until FROM outbox
 """The oldest waiting effect of each lane: only these can be claimed."""
 
 
-async def next_due(conn: Connection) -> datetime | None:
-    """The earliest time an effect becomes claimable (a lane head's due time or lease end)."""
+async def next_due(conn: Connection, *, now: datetime) -> datetime | None:
+    """When to look again: the next effect due later (a retry) or lease to lapse.
+
+    Effects due now but waiting behind their lane's head need no wake-up: whoever delivers the
+    head claims the next one in the same run. Both minimums come from indexes."""
     due: datetime | None = await conn.fetchval(
-        f"""SELECT min(CASE WHEN state = 'pending' THEN due_at ELSE leased_until END)
-            FROM ({_HEADS}) AS heads"""
+        """SELECT least((SELECT min(due_at) FROM outbox WHERE state = 'pending' AND due_at > $1),
+                        (SELECT min(leased_until) FROM outbox WHERE state = 'running'))""",
+        now,
     )
     return due
 

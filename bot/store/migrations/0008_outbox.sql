@@ -28,6 +28,8 @@ CREATE TABLE outbox (
 );
 
 CREATE INDEX outbox_waiting ON outbox (lane, id) WHERE state IN ('pending', 'running');
+-- Claims walk the waiting effects oldest first, never the delivered ones.
+CREATE INDEX outbox_claimable ON outbox (id) WHERE state IN ('pending', 'running');
 CREATE INDEX outbox_due ON outbox (due_at) WHERE state IN ('pending', 'running');
 CREATE INDEX outbox_by_incident ON outbox (incident_id) WHERE state IN ('pending', 'running');
 -- At most one waiting effect per coalesce key: an overdue reminder is posted once, not once per
