@@ -90,7 +90,7 @@ class Interactions:
             button = read_click(body)
         except Malformed as error:
             await ack()
-            self._refuse(error)
+            await self._refuse(error)
             return
         structlog.contextvars.bind_contextvars(slack_request_id=button.click.trigger_id)
         if isinstance(button, UpdateWanted):
@@ -105,7 +105,7 @@ class Interactions:
             form = read_submission(body)
         except Malformed as error:
             await ack()
-            self._refuse(error)
+            await self._refuse(error)
             return
         problems = form.problems()
         if problems:
@@ -122,13 +122,13 @@ class Interactions:
         """A form submission recorded in the inbox, read again and posted."""
         await self._post_update(read_submission(body))
 
-    def _refuse(self, error: Malformed) -> None:
+    async def _refuse(self, error: Malformed) -> None:
         """The one answer to an unreadable payload (see the module's docstring)."""
         log.warning("interaction_malformed", reason=error.reason)
         self.metrics.interactions.labels("unreadable", "malformed").inc()
         if error.response_url:
-            answer = self.slack.respond_privately(error.response_url, self.compose.unreadable())
-            self.background.start(answer, name="click:unreadable")
+            reply = self.answers.to(error.response_url, private=True)
+            await reply(self.compose.unreadable())
 
     async def _answer(self, button: Button) -> None:
         """Do what the button asks; answer problems privately, leaving its message as it is."""

@@ -118,32 +118,6 @@ class SlackGateway:
     async def close(self) -> None:
         await self._session.close()
 
-    async def respond(self, response_url: str, message: SlackMessage) -> None:
-        """Answer a command or click ephemerally through its `response_url` (5 uses, 30 minutes)."""
-        webhook = AsyncWebhookClient(response_url, session=self._session, timeout=10)
-        response = await webhook.send(text=message.text, blocks=message.block_dicts())
-        if response.status_code != 200:
-            log.warning(
-                "response_url_refused", status=response.status_code, body=response.body[:200]
-            )
-
-    async def respond_privately(self, response_url: str, message: SlackMessage) -> None:
-        """Answer a button click with an ephemeral message, leaving the clicked message as is.
-
-        Without `replace_original: false` Slack may replace the card the button was on.
-        """
-        webhook = AsyncWebhookClient(response_url, session=self._session, timeout=10)
-        response = await webhook.send(
-            text=message.text,
-            blocks=message.block_dicts(),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        if response.status_code != 200:
-            log.warning(
-                "response_url_refused", status=response.status_code, body=response.body[:200]
-            )
-
     async def _call(
         self, method: str, call: Awaitable[AsyncSlackResponse], *, done_already: str = ""
     ) -> dict[str, Any]:
