@@ -48,6 +48,9 @@ class Desk:
     answers: Answers
     severities: SeverityPolicy
     actions: Collection[str]
+    answering: asyncio.Semaphore
+    """Answers in the ack take their turn first come, first served: asyncpg's pool hands its
+    connections out last-in first-out, which under load leaves the earliest requests waiting."""
 
     @classmethod
     def of(cls, services: Services) -> "Desk":
@@ -65,6 +68,7 @@ class Desk:
             services.answers,
             services.policy.severities,
             services.approvals.catalog.names,
+            asyncio.Semaphore(max(services.settings.database_pool_size - 2, 1)),
         )
 
     def parse(self, text: str) -> Parsed:
@@ -140,7 +144,7 @@ async def _answer_now(desk: Desk, parsed: Parsed, who: Invocation) -> SlackMessa
 
     name = parsed.route.name
     try:
-        async with asyncio.timeout(ACK_BUDGET_SECONDS):
+        async with asyncio.timeout(ACK_BUDGET_SECONDS), desk.answering:
             outcome = await answered(
                 parsed.run(desk.calls, who, keep), reply=keep, compose=desk.calls.compose
             )

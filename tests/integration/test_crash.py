@@ -38,6 +38,15 @@ def _whole(slack: SlackStandIn) -> bool:
     )
 
 
+async def _all_delivered(db: Pool) -> None:
+    """Wait for the restarted bot (another process) to settle every effect."""
+    while True:
+        async with db.acquire() as conn:
+            if not await conn.fetchval("SELECT count(*) FROM outbox WHERE state <> 'done'"):
+                return
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.parametrize(
     ("method", "moment"),
     [
@@ -71,6 +80,7 @@ async def test_a_declaration_killed_mid_way_is_whole_after_a_restart(
     try:
         await slack.wait_for(_whole, timeout=15)
         await slack.wait_for(lambda s: bool(s.ephemerals("alice")), timeout=15)
+        await asyncio.wait_for(_all_delivered(db), timeout=15)
     finally:
         again.terminate()
         await again.wait()
