@@ -249,19 +249,22 @@ async def _ready(app: web.Application) -> None:
 def _socket_mode(settings: Settings) -> CleanupCtx:
     """Also take Slack's traffic over Socket Mode (no public Request URL needed).
 
+    The socket connects in the background, retried until Slack answers: the HTTP routes
+    (`/healthz`, `/readyz`, `/metrics`, the alert webhooks) are served whatever Slack's state.
     The socket client asks for its URL through Bolt's client, so `SLACK_API_URL` holds here too.
     """
+
+    async def connect(handler: AsyncSocketModeHandler) -> None:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("socket_mode_connected")
 
     async def socket_mode(app: web.Application) -> AsyncIterator[None]:
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         handler = AsyncSocketModeHandler(app[BOLT], token)
-        try:
-            await handler.connect_async()  # type: ignore[no-untyped-call]
-        except BaseException:  # stopped while still connecting: let go of its socket and session
-            await handler.close_async()  # type: ignore[no-untyped-call]
-            raise
-        log.info("socket_mode_connected")
+        connecting = asyncio.create_task(connect(handler), name="socket-mode")
         yield
+        connecting.cancel()
+        await asyncio.gather(connecting, return_exceptions=True)
         await handler.close_async()  # type: ignore[no-untyped-call]
 
     return socket_mode

@@ -39,6 +39,33 @@ async def test_commands_over_socket_mode_declare_an_incident(
             assert health.status == 200
 
 
+async def test_http_routes_serve_while_slack_refuses_the_socket(
+    db: Pool, migrated: str, clock: FakeClock
+) -> None:
+    slack = SlackStandIn()
+    slack.outage(None)  # Slack is away when the bot starts
+    async with (
+        sandbox(
+            database_url=migrated,
+            clock=clock,
+            slack=slack,
+            slack_app_token=SecretStr(slack.socket_mode.app_token),
+        ) as bot,
+        aiohttp.ClientSession() as http,
+    ):
+        for route in ("/healthz", "/readyz", "/metrics"):
+            async with http.get(f"{bot.url}{route}") as answer:
+                assert answer.status == 200, route
+        assert not slack.socket_mode.connected.is_set()
+
+        slack.end_outage()
+        await asyncio.wait_for(slack.socket_mode.connected.wait(), timeout=15)
+        help_ack = await bot.sender.slash(
+            "help", user="alice", channel="incidents", via_socket_mode=True
+        )
+        assert help_ack.status == 200
+
+
 async def test_only_the_app_level_token_opens_a_socket(db: Pool) -> None:
     async with SlackStandIn() as slack, aiohttp.ClientSession() as http:
         for token, error in (("xoxb-standin", "invalid_auth"), ("", "not_authed")):
