@@ -91,7 +91,10 @@ class PostmortemService:
         async with self.pool.acquire() as conn:
             incident = await incidents.by_reference(conn, reference)
             if incident is None:
-                raise NotFound(f"No incident has the channel {reference!r}.")
+                raise NotFound(
+                    f"No incident is {reference!r}: name it by its channel "
+                    "(#incident-YYYYMMDD-NNN), its channel id or its number."
+                )
             stored = await postmortems.newest(conn, incident.id)
         if stored is not None:
             return stored

@@ -146,10 +146,15 @@ async def set_pinned_ts(conn: Connection, incident_id: int, ts: str) -> None:
 
 
 async def by_reference(conn: Connection, reference: str) -> Incident | None:
-    """The incident a person names by its channel: `#incident-…`, `incident-…` or a channel id."""
+    """The incident a person names: by its channel (`#incident-…`, `incident-…`, a channel id)
+    or by its number (`12`)."""
     name = reference.removeprefix("#")
+    number = int(name) if name.isdecimal() and len(name) < 18 else None
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM incidents WHERE channel_id = $1 OR channel_name = $1", name
+        f"""SELECT {_COLUMNS} FROM incidents
+            WHERE channel_id = $1 OR channel_name = $1 OR id = $2""",
+        name,
+        number,
     )
     return _incident(row) if row else None
 

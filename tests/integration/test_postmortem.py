@@ -120,12 +120,15 @@ async def test_the_cli_prints_the_stored_postmortem(
     try:
         printed = await asyncio.to_thread(cli.main, ["postmortem", f"#{channel.name}"])
         out = capsys.readouterr().out
+        by_number = await asyncio.to_thread(cli.main, ["postmortem", "1"])
+        out_by_number = capsys.readouterr().out
         missing = await asyncio.to_thread(cli.main, ["postmortem", "#incident-19990101-001"])
     finally:
         structlog.reset_defaults()
     assert (printed, out.strip()) == (0, document)
+    assert (by_number, out_by_number.strip()) == (0, document)
     assert missing == 1
-    assert "No incident has the channel '#incident-19990101-001'" in capsys.readouterr().err
+    assert "No incident is '#incident-19990101-001'" in capsys.readouterr().err
 
 
 async def test_links_are_left_out_when_slack_wont_name_the_workspace(
