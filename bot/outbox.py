@@ -147,12 +147,16 @@ class Dispatcher:
     async def _delivered(self, effect: Effect, result: effects.Result) -> None:
         now = self.clock()
         follow_up = self.follow_ups.get(effect.then_do or "")
-        async with self.pool.acquire() as conn, conn.transaction():
-            if await outbox.finish(conn, effect.id, now=now, result=result) and follow_up:
-                await follow_up.done(conn, effect, result)
-            if self._failing:
-                self._failing = False
-                await outbox.bring_forward(conn, now=now)
+        async with self.pool.acquire() as conn:
+            if follow_up is None and not self._failing:  # one statement: no transaction needed
+                await outbox.finish(conn, effect.id, now=now, result=result)
+            else:
+                async with conn.transaction():
+                    if await outbox.finish(conn, effect.id, now=now, result=result) and follow_up:
+                        await follow_up.done(conn, effect, result)
+                    if self._failing:
+                        self._failing = False
+                        await outbox.bring_forward(conn, now=now)
         self.metrics.deliveries.labels(effect.method, "delivered").inc()
         if effect.attempts > 1:
             log.info("effect_delivered_late", method=effect.method, attempts=effect.attempts)

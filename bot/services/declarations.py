@@ -119,7 +119,7 @@ class DeclarationService:
                 data={"severity": command.severity.key, "channel": incident.channel_name},
             ),
         )
-        await reminders.arm(conn, incident, self.policy, now)
+        await reminders.arm(conn, incident, self.policy, now, fresh=True)
         first = initial(incident) if initial else self.compose.initial(incident)
         await self._record_creation(conn, incident, first, who.notify if who else None, now)
         return incident

@@ -45,12 +45,16 @@ RESPOND_WITHIN = "respond_within"
 KINDS = (REMINDER, ESCALATION, RESPOND_WITHIN)
 
 
-async def arm(conn: Connection, incident: Incident, policy: Policy, now: datetime) -> None:
-    """(Re-)arm every timer of an incident: on declaration, and with a severity's new rules.
+async def arm(
+    conn: Connection, incident: Incident, policy: Policy, now: datetime, *, fresh: bool = False
+) -> None:
+    """(Re-)arm every timer of an incident: on declaration (`fresh`: nothing to cancel yet),
+    and with a severity's new rules.
 
     The respond_within check is armed only while nobody commands the incident.
     """
-    await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
+    if not fresh:
+        await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
     await _schedule_reminder(conn, incident, policy, now)
     level = policy.severities.get(incident.severity)
     for firing in escalation_plan(policy.escalation, level, incident.declared_at, now):
