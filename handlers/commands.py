@@ -56,6 +56,7 @@ class Desk:
     def of(cls, services: Services) -> "Desk":
         return cls(
             CommandServices(
+                declarations=services.declarations,
                 incidents=services.incidents,
                 timeline=services.timeline,
                 postmortems=services.postmortems,

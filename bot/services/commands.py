@@ -50,6 +50,7 @@ from bot.slack.messages import SlackMessage
 
 if TYPE_CHECKING:
     from bot.services.approvals import ApprovalService
+    from bot.services.declarations import DeclarationService
     from bot.services.incidents import IncidentService
     from bot.services.postmortems import PostmortemService
     from bot.services.timeline import TimelineService
@@ -62,6 +63,7 @@ C = TypeVar("C", bound=Command)
 class CommandServices:
     """The services the subcommands call: all the `/incident` handler is given of the container."""
 
+    declarations: DeclarationService
     incidents: IncidentService
     timeline: TimelineService
     postmortems: PostmortemService
@@ -156,7 +158,7 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "/incident declare sev1 Checkout errors above 10%",
         "open an incident channel, post the initial template, announce it",
         parse_declare,
-        lambda s, command, who, reply: s.incidents.declare(command, who, reply),
+        lambda s, command, who, _: s.declarations.declare(command, who),
         in_incident=False,
     ),
     Subcommand(

@@ -45,6 +45,7 @@ class Services:
     pool: Pool
     slack: SlackGateway
     compose: Composer
+    declarations: DeclarationService
     incidents: IncidentService
     timeline: TimelineService
     postmortems: PostmortemService
@@ -138,7 +139,7 @@ def build_services(
     declarations = DeclarationService(pool, policy, composer, clock)
     dispatcher.register_all(declarations.follow_ups())
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
-    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems, declarations)
+    incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems)
     reminders = Reminders(pool, gateway, composer, policy, clock)
     approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, opened.executors)
     dispatcher.register_all(approvals.follow_ups())
@@ -152,6 +153,7 @@ def build_services(
         pool=pool,
         slack=gateway,
         compose=composer,
+        declarations=declarations,
         incidents=incidents,
         timeline=TimelineService(pool, gateway, composer, clock),
         postmortems=postmortems,

@@ -4,7 +4,6 @@ Each function is one unit of work: the database is changed in one transaction fi
 status machine deciding what is legal), then Slack is told. Handlers call exactly one of these.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 
 import structlog
@@ -12,7 +11,7 @@ import structlog
 from bot.config import Policy
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
-from bot.domain.commands import Assign, Declare, PostUpdate, Regrade, Resolve, Role
+from bot.domain.commands import Assign, PostUpdate, Regrade, Resolve, Role
 from bot.domain.effects import NewEffect
 from bot.domain.incident import Incident
 from bot.domain.status import Status
@@ -20,8 +19,7 @@ from bot.domain.timeline import Kind
 from bot.errors import UsageError
 from bot.services import reminders
 from bot.services.commands import usage
-from bot.services.context import Invocation, Reply, claim_delivery, incident_of_channel
-from bot.services.declarations import DeclarationService
+from bot.services.context import Invocation, claim_delivery, incident_of_channel
 from bot.services.postmortems import PostmortemService
 from bot.slack import effects
 from bot.slack.composer import Composer
@@ -45,7 +43,6 @@ class IncidentService:
         composer: Composer,
         clock: Clock,
         postmortems: PostmortemService,
-        declarations: DeclarationService,
     ) -> None:
         self.pool = pool
         self.slack = gateway
@@ -53,19 +50,6 @@ class IncidentService:
         self.compose = composer
         self.clock = clock
         self.postmortems = postmortems
-        self.declarations = declarations
-
-    async def declare(
-        self,
-        command: Declare,
-        who: Invocation | None,
-        reply: Reply | None = None,
-        *,
-        initial: Callable[[Incident], SlackMessage] | None = None,
-    ) -> Incident:
-        """See `DeclarationService.declare`; the declarer is answered through the outbox."""
-        del reply
-        return await self.declarations.declare(command, who, initial=initial)
 
     async def post_update(self, command: PostUpdate, who: Invocation) -> Incident:
         now = self.clock()
