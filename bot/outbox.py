@@ -13,7 +13,7 @@ lane, `SKIP LOCKED`, under a lease) and makes their calls. Then, in one transact
 When a delivery succeeds after failures, every effect waiting out a backoff is brought forward:
 Slack's return is seen within one delivery, not one backoff, later. Recording an effect wakes
 every replica's dispatcher when the transaction commits (NOTIFY). Time comes from the injected
-clock: tests move it and call `run_due()` or `wake()`.
+clock: tests move it and call `run_due()` or `settle()`.
 """
 
 import asyncio
@@ -23,7 +23,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 import structlog
 
@@ -34,7 +33,7 @@ from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.store import incidents, outbox
-from bot.store.db import Connection, Pool, session_state
+from bot.store.db import Connection, Pool, listening
 
 log = structlog.get_logger(__name__)
 
@@ -96,15 +95,8 @@ class Dispatcher:
         self.sleeping = asyncio.Event()
         """Set while the loop waits for the next due effect or a wake-up (tests wait on it)."""
 
-    def register(self, name: str, follow_up: FollowUp) -> None:
-        self.follow_ups[name] = follow_up
-
     def register_all(self, follow_ups: Mapping[str, FollowUp]) -> None:
         self.follow_ups.update(follow_ups)
-
-    def wake(self) -> None:
-        """Look for due effects now (tests, after moving the clock past a backoff)."""
-        self._wake.set()
 
     async def run_due(self) -> int:
         """Claim and deliver every effect due now, lane head after lane head; how many."""
@@ -241,14 +233,7 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         """Deliver due effects, then sleep until the next is due or a NOTIFY says one was added."""
-        async with (
-            self.pool.acquire() as listener,
-            session_state(
-                listener,
-                partial(listener.add_listener, outbox.WAKE_CHANNEL, self._notified),
-                partial(listener.remove_listener, outbox.WAKE_CHANNEL, self._notified),
-            ),
-        ):
+        async with listening(self.pool, outbox.WAKE_CHANNEL, self._notified):
             while True:
                 self._wake.clear()
                 await self.run_due()

@@ -14,13 +14,12 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import structlog
 
 from bot.domain.clock import Clock
 from bot.store import jobs
-from bot.store.db import Pool, session_state
+from bot.store.db import Pool, listening
 from bot.store.jobs import Job
 
 log = structlog.get_logger(__name__)
@@ -126,14 +125,7 @@ class Scheduler:
 
     async def run_forever(self) -> None:
         """Run due jobs, then sleep until the next one is due or a NOTIFY says a job was added."""
-        async with (
-            self.pool.acquire() as listener,
-            session_state(
-                listener,
-                partial(listener.add_listener, jobs.WAKE_CHANNEL, self._notified),
-                partial(listener.remove_listener, jobs.WAKE_CHANNEL, self._notified),
-            ),
-        ):
+        async with listening(self.pool, jobs.WAKE_CHANNEL, self._notified):
             while True:
                 await self.run_due()
                 await self._sleep_until_next()

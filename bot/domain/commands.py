@@ -6,6 +6,7 @@ help) and what runs it is its record in `bot.services.commands`.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from bot.domain.severity import SeverityLevel
 from bot.domain.status import Status
@@ -125,3 +126,18 @@ Command = (
     | ListActions
     | RequestAction
 )
+
+
+class HelpEntry(Protocol):
+    """What `/incident help` shows of a subcommand (a record of `bot.services.commands`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def example(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def in_incident(self) -> bool: ...

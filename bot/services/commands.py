@@ -24,6 +24,7 @@ from bot.domain.commands import (
     TIMELINE_DEFAULT,
     TIMELINE_MAX,
     Command,
+    HelpEntry,
     ListActions,
     ListIncidents,
     ShowStatus,
@@ -77,19 +78,9 @@ reply. What the service returns (the incident, the request) is not shown: it ans
 `reply` or in the channel."""
 
 
-class Route(Protocol):
+class Route(HelpEntry, Protocol):
     """A subcommand as help, the handler and the policy see it, whatever its command type."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def usage(self) -> str: ...
-    @property
-    def example(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def in_incident(self) -> bool: ...
     @property
     def read_only(self) -> bool: ...
     @property

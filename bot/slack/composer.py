@@ -3,10 +3,9 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from bot.config import Policy
-from bot.domain.commands import Role
+from bot.domain.commands import HelpEntry, Role
 from bot.domain.effects import Waiting
 from bot.domain.incident import Incident, next_update_due
 from bot.domain.mrkdwn import Mrkdwn, escape, mention, quote
@@ -39,21 +38,6 @@ class TimelineLine:
     link: str | None
     is_hidden: bool
     """The message was deleted: neither its words nor its edits' and pins' are shown."""
-
-
-class HelpEntry(Protocol):
-    """What `/incident help` shows of a subcommand (a record of `bot.services.commands`)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def usage(self) -> str: ...
-    @property
-    def example(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def in_incident(self) -> bool: ...
 
 
 MAX_TIMELINE_TEXT = 200

@@ -6,6 +6,7 @@ import json
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,23 @@ async def is_reachable(pool: Pool) -> bool:
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         return False
     return True
+
+
+@asynccontextmanager
+async def listening(
+    pool: Pool, channel: str, callback: Callable[[Any, int, str, object], None]
+) -> AsyncIterator[None]:
+    """LISTEN on `channel` on a connection held for the block: NOTIFY calls `callback`. The
+    listener is removed on the way out (`session_state`), so the connection goes back clean."""
+    async with (
+        pool.acquire() as conn,
+        session_state(
+            conn,
+            partial(conn.add_listener, channel, callback),
+            partial(conn.remove_listener, channel, callback),
+        ),
+    ):
+        yield
 
 
 ABANDONED = """(leased_until < $1 OR NOT EXISTS (

@@ -180,11 +180,3 @@ async def waiting(conn: Connection, *, incident_id: int | None = None) -> Waitin
         incident_id,
     )
     return Waiting(count=int(row["count"]) if row else 0, oldest=row["oldest"] if row else None)
-
-
-async def result_of(conn: Connection, effect_id: int) -> dict[str, Any] | None:
-    """A delivered effect's result (a posted message's ts, a created channel's id)."""
-    result: dict[str, Any] | None = await conn.fetchval(
-        "SELECT result FROM outbox WHERE id = $1 AND state = 'done'", effect_id
-    )
-    return result
