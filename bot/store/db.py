@@ -149,8 +149,8 @@ async def listening(
         yield
 
 
-ABANDONED = """(leased_until < $1 OR NOT EXISTS (
-                   SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by))"""
+ABANDONED = """(leased_until < $1 OR (claimed_by IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by)))"""
 """A claimed row whose claimer is gone: its lease ran out, or the replica that claimed it no
 longer holds its presence connection (it died: PostgreSQL ended that session at once)."""
 
