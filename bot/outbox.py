@@ -20,14 +20,17 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import structlog
 
 from bot.domain.clock import Clock
-from bot.domain.effects import Effect
+from bot.domain.effects import Effect, NewEffect
 from bot.metrics import Metrics
 from bot.slack import effects
 from bot.slack.composer import Composer
@@ -42,6 +45,16 @@ REPORT = "outbox.report"
 CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
 PRIVATE = frozenset({"respond", "ephemeral"})
 """Answers to one person: one that cannot be delivered is logged, not announced to a channel."""
+
+
+_DELIVER_HERE: ContextVar[list[Effect] | None] = ContextVar("deliver_here", default=None)
+"""The effects `record_here` claimed in the current `Dispatcher.transaction`."""
+
+
+class Starter(Protocol):
+    """Runs work as a task that shutdown and tests can wait for (`Background`)."""
+
+    def start(self, work: Coroutine[Any, Any, None], *, name: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,7 @@ class Dispatcher:
         compose: Composer,
         clock: Clock,
         metrics: Metrics,
+        background: Starter,
         *,
         give_up_after: timedelta,
         announce_channel: str,
@@ -81,6 +95,7 @@ class Dispatcher:
         self.compose = compose
         self.clock = clock
         self.metrics = metrics
+        self.background = background
         self.give_up_after = give_up_after
         self.announce_channel = announce_channel
         self.lease = lease
@@ -97,6 +112,36 @@ class Dispatcher:
 
     def register_all(self, follow_ups: Mapping[str, FollowUp]) -> None:
         self.follow_ups.update(follow_ups)
+
+    @asynccontextmanager
+    async def transaction(self, conn: Connection) -> AsyncIterator[None]:
+        """A transaction whose effects recorded with `record_here` this replica starts to
+        deliver as soon as it commits."""
+        claimed: list[Effect] = []
+        token = _DELIVER_HERE.set(claimed)
+        try:
+            async with conn.transaction():
+                yield
+        finally:
+            _DELIVER_HERE.reset(token)
+        for effect in claimed:
+            self.background.start(self._deliver(effect), name=f"outbox:{effect.method}")
+
+    async def record_here(self, conn: Connection, effect: NewEffect, *, now: datetime) -> None:
+        """Record an effect that opens its lane (a new incident's channel, the first message in
+        a channel just made) claimed by this replica, which delivers it when the enclosing
+        `transaction` commits: the NOTIFY, the wake-up and the claim are saved, which is most of
+        what stands between a declaration and its channel. Outside such a transaction, or with
+        another effect waiting in the lane, it is recorded for any replica, as `outbox.record`."""
+        claimed = _DELIVER_HERE.get()
+        if claimed is None or effect.coalesce_key is not None:
+            await outbox.record(conn, effect, now=now)
+            return
+        mine = await outbox.record_claimed(
+            conn, effect, now=now, lease=self.lease, owner=self.owner
+        )
+        if mine is not None:
+            claimed.append(mine)
 
     async def run_due(self) -> int:
         """Claim and deliver every effect due now, lane head after lane head; how many."""
@@ -143,7 +188,7 @@ class Dispatcher:
             if follow_up is None and not self._failing:  # one statement: no transaction needed
                 await outbox.finish(conn, effect.id, now=now, result=result)
             else:
-                async with conn.transaction():
+                async with self.transaction(conn):
                     if await outbox.finish(conn, effect.id, now=now, result=result) and follow_up:
                         await follow_up.done(conn, effect, result)
                     if self._failing:

@@ -156,12 +156,14 @@ class ApprovalService:
             await ledger.stamp(conn, request, Kind.ACTION_REQUESTED, who.user_id, now)
             await jobs.schedule(
                 conn,
-                key=f"{EXPIRY_JOB}:{request.id}",
-                kind=EXPIRY_JOB,
-                due_at=request.expires_at,
+                jobs.NewJob(
+                    f"{EXPIRY_JOB}:{request.id}",
+                    EXPIRY_JOB,
+                    request.expires_at,
+                    incident.id,
+                    {"request_id": request.id},
+                ),
                 now=now,
-                incident_id=incident.id,
-                payload={"request_id": request.id},
             )
             await outbox.record(
                 conn, self._card_post(request, _notify(who.notify, request)), now=now

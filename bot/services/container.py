@@ -133,10 +133,11 @@ def build_services(
         composer,
         clock,
         opened.metrics,
+        background,
         give_up_after=policy.give_up_after,
         announce_channel=policy.announce_channel,
     )
-    declarations = DeclarationService(pool, policy, composer, clock)
+    declarations = DeclarationService(pool, dispatcher, policy, composer, clock)
     dispatcher.register_all(declarations.follow_ups())
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
     incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems)

@@ -23,7 +23,7 @@ from bot.domain.effects import Effect
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.timeline import Kind
-from bot.outbox import FollowUp
+from bot.outbox import Dispatcher, FollowUp
 from bot.services import reminders
 from bot.services.context import Invocation, claim_delivery
 from bot.slack import effects
@@ -48,11 +48,13 @@ class DeclarationService:
     def __init__(
         self,
         pool: Pool,
+        dispatcher: Dispatcher,
         policy: Policy,
         composer: Composer,
         clock: Clock,
     ) -> None:
         self.pool = pool
+        self.dispatcher = dispatcher
         self.policy = policy
         self.compose = composer
         self.clock = clock
@@ -80,7 +82,7 @@ class DeclarationService:
         `initial` composes a different first message (an alert's details, buttons).
         """
         now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, self.dispatcher.transaction(conn):
             await claim_delivery(conn, who, now)
             incident = await self.reserve(conn, command, who, initial=initial, now=now)
         structlog.contextvars.bind_contextvars(incident_id=incident.id)
@@ -147,7 +149,7 @@ class DeclarationService:
             then_do=CHANNEL_CREATED,
             notify={**(notify or {}), "what": "declaration"},
         )
-        await outbox.record(conn, creation, now=now)
+        await self.dispatcher.record_here(conn, creation, now=now)
 
     async def channel_created(
         self, conn: Connection, effect: Effect, result: effects.Result
@@ -157,18 +159,18 @@ class DeclarationService:
         assert effect.incident_id is not None  # noqa: S101 - creations are recorded with one
         incident = await incidents.set_channel(conn, effect.incident_id, str(result["channel"]))
         channel, about = incident.channel_id, f"#{incident.channel_name}"
-        notify = effect.notify
-        for new in (
-            effects.post(
-                channel,
-                effects.as_message(effect.args["first"]),
-                about=f"post the first message in {about}",
-                incident_id=incident.id,
-                then_do=INITIAL_POSTED,
-            ),
+        first = effects.post(
+            channel,
+            effects.as_message(effect.args["first"]),
+            about=f"post the first message in {about}",
+            incident_id=incident.id,
+            then_do=INITIAL_POSTED,
+        )
+        await self.dispatcher.record_here(conn, first, now=now)
+        setup = [
             replace(
                 effects.set_topic(channel, self.compose.topic(incident), incident_id=incident.id),
-                notify=notify,
+                notify=effect.notify,
             ),
             effects.invite(
                 channel,
@@ -182,14 +184,12 @@ class DeclarationService:
                 about=f"announce {about} in #{self.policy.announce_channel}",
                 incident_id=incident.id,
             ),
-        ):
-            await outbox.record(conn, new, now=now)
+        ]
         url = (effect.notify or {}).get("response_url")
         if url and incident.declared_by:
             reply = self.compose.declared_reply(incident)
-            await outbox.record(
-                conn, effects.respond(url, reply, about="answer the declarer"), now=now
-            )
+            setup.append(effects.respond(url, reply, about="answer the declarer"))
+        await outbox.record_all(conn, setup, now=now)
 
     async def initial_posted(
         self, conn: Connection, effect: Effect, result: effects.Result

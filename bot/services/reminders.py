@@ -48,32 +48,33 @@ KINDS = (REMINDER, ESCALATION, RESPOND_WITHIN)
 async def arm(
     conn: Connection, incident: Incident, policy: Policy, now: datetime, *, fresh: bool = False
 ) -> None:
-    """(Re-)arm every timer of an incident: on declaration (`fresh`: nothing to cancel yet),
-    and with a severity's new rules.
+    """(Re-)arm every timer of an incident, in one statement: on declaration (`fresh`: nothing
+    to cancel yet), and with a severity's new rules.
 
     The respond_within check is armed only while nobody commands the incident.
     """
     if not fresh:
         await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
-    await _schedule_reminder(conn, incident, policy, now)
+    timers = [*_reminder(incident, policy, now)]
     level = policy.severities.get(incident.severity)
     for firing in escalation_plan(policy.escalation, level, incident.declared_at, now):
         step = policy.escalation[firing.index]
-        await _schedule(
-            conn,
-            incident,
-            ESCALATION,
-            f"{firing.index}:{_nonce()}",
-            firing.due_at,
-            now,
-            step=firing.index,
-            after=step.after.total_seconds(),
-            notify=list(step.notify),
-            severities=None if step.severities is None else list(step.severities),
+        timers.append(
+            _timer(
+                incident,
+                ESCALATION,
+                f"{firing.index}:{_nonce()}",
+                firing.due_at,
+                step=firing.index,
+                after=step.after.total_seconds(),
+                notify=list(step.notify),
+                severities=None if step.severities is None else list(step.severities),
+            )
         )
     if incident.commander is None:
         due = deadline(incident.declared_at, level.respond_within, now)
-        await _schedule(conn, incident, RESPOND_WITHIN, _nonce(), due, now)
+        timers.append(_timer(incident, RESPOND_WITHIN, _nonce(), due))
+    await jobs.schedule(conn, *timers, now=now)
 
 
 async def rearm_reminder(
@@ -81,7 +82,7 @@ async def rearm_reminder(
 ) -> None:
     """An update was posted: the next reminder is one cadence from it."""
     await jobs.cancel(conn, incident_id=incident.id, kinds=(REMINDER,))
-    await _schedule_reminder(conn, incident, policy, now)
+    await jobs.schedule(conn, *_reminder(incident, policy, now), now=now)
 
 
 async def cancel(conn: Connection, incident: Incident) -> None:
@@ -89,37 +90,20 @@ async def cancel(conn: Connection, incident: Incident) -> None:
     await jobs.cancel(conn, incident_id=incident.id, kinds=KINDS)
 
 
-async def _schedule_reminder(
-    conn: Connection,
-    incident: Incident,
-    policy: Policy,
-    now: datetime,
-    due_at: datetime | None = None,
-) -> None:
+def _reminder(
+    incident: Incident, policy: Policy, now: datetime, due_at: datetime | None = None
+) -> list[jobs.NewJob]:
+    """The incident's next update reminder, if its severity reminds at all."""
     due = due_at or reminder_due(incident, policy.severities, now)
-    if due is not None:
-        key = f"{incident.update_count}:{_nonce()}"
-        await _schedule(conn, incident, REMINDER, key, due, now)
+    if due is None:
+        return []
+    return [_timer(incident, REMINDER, f"{incident.update_count}:{_nonce()}", due)]
 
 
-async def _schedule(
-    conn: Connection,
-    incident: Incident,
-    kind: str,
-    suffix: str,
-    due_at: datetime,
-    now: datetime,
-    **payload: Any,
-) -> None:
-    await jobs.schedule(
-        conn,
-        key=f"{kind}:{incident.id}:{suffix}",
-        kind=kind,
-        due_at=due_at,
-        now=now,
-        incident_id=incident.id,
-        payload=payload,
-    )
+def _timer(
+    incident: Incident, kind: str, suffix: str, due_at: datetime, **payload: Any
+) -> jobs.NewJob:
+    return jobs.NewJob(f"{kind}:{incident.id}:{suffix}", kind, due_at, incident.id, payload)
 
 
 def _nonce() -> str:
@@ -162,7 +146,7 @@ class Reminders:
             cadence = self.policy.severities.update_every(incident.severity)
             next_due = next_on_grid(job.due_at, cadence, now)
             if not incident.channel_id:  # Slack has not made the channel yet: remind later
-                await _schedule_reminder(conn, incident, self.policy, now, next_due)
+                await jobs.schedule(conn, *_reminder(incident, self.policy, now, next_due), now=now)
                 return
             await timeline.append(
                 conn,
@@ -175,7 +159,7 @@ class Reminders:
                     data={"job": job.key, **_late(run)},
                 ),
             )
-            await _schedule_reminder(conn, incident, self.policy, now, next_due)
+            await jobs.schedule(conn, *_reminder(incident, self.policy, now, next_due), now=now)
             message = self.messages.reminder(incident, key=job.key, now=now, late_by=run.late_by)
             # While Slack is away reminders come due and are stamped, but only one waits to be
             # posted: after the outage the commander gets one reminder, not one per cadence.
@@ -254,7 +238,7 @@ class Reminders:
             )
             until = snooze_until(minutes, now, reminder_due(incident, self.policy.severities, now))
             await jobs.cancel(conn, incident_id=incident.id, kinds=(REMINDER,))
-            await _schedule_reminder(conn, incident, self.policy, now, until)
+            await jobs.schedule(conn, *_reminder(incident, self.policy, now, until), now=now)
             await timeline.append(
                 conn,
                 incident.id,

@@ -1,6 +1,6 @@
 """The `jobs` table: durable timers claimed once across replicas (effects: `handled`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,35 +31,44 @@ def _job(row: asyncpg.Record) -> Job:
     return Job(**dict(row))
 
 
-async def schedule(
-    conn: Connection,
-    *,
-    key: str,
-    kind: str,
-    due_at: datetime,
-    now: datetime,
-    incident_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> bool:
-    """Add a job unless one with `key` exists; True if added.
+@dataclass(frozen=True)
+class NewJob:
+    """A job to add: run `kind` at `due_at`, once, whatever replica claims it."""
 
-    An added job is announced on WAKE_CHANNEL (on commit) with its due time as the payload,
-    in the same round trip, so every replica's scheduler can wake if it is due sooner.
+    key: str
+    kind: str
+    due_at: datetime
+    incident_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+async def schedule(conn: Connection, *new: NewJob, now: datetime) -> int:
+    """Add each job unless one with its key exists, in one statement; how many were added.
+
+    The earliest added job's due time is announced on WAKE_CHANNEL (on commit) in the same
+    round trip, so every replica's scheduler can wake if it is due sooner than it thought.
     """
-    added = await conn.fetchval(
+    if not new:
+        return 0
+    added: int = await conn.fetchval(
         """WITH added AS (
                INSERT INTO jobs (key, kind, incident_id, due_at, payload, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING due_at)
-           SELECT true FROM added, pg_notify($7, extract(epoch FROM added.due_at)::text)""",
-        key,
-        kind,
-        incident_id,
-        due_at,
-        payload or {},
-        now,
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[],
+                                    $5::jsonb[], $6::timestamptz[])
+               ON CONFLICT (key) DO NOTHING RETURNING due_at),
+                earliest AS (SELECT count(*) AS n, min(due_at) AS due_at FROM added)
+           SELECT n FROM earliest, LATERAL (
+               SELECT pg_notify($7, extract(epoch FROM earliest.due_at)::text)
+               WHERE earliest.n > 0) AS woken""",
+        [job.key for job in new],
+        [job.kind for job in new],
+        [job.incident_id for job in new],
+        [job.due_at for job in new],
+        [job.payload for job in new],
+        [now] * len(new),
         WAKE_CHANNEL,
     )
-    return bool(added)
+    return added or 0
 
 
 async def cancel(conn: Connection, *, incident_id: int, kinds: tuple[str, ...]) -> int:

@@ -6,6 +6,7 @@ Claims take `FOR UPDATE SKIP LOCKED` under a lease; a replica that dies mid-deli
 lease lapse and another takes the effect over, knowing its outcome is unknown (`attempts > 1`).
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,28 +32,105 @@ async def record(
 ) -> int | None:
     """Record `effect`, due now (or at `due_at`: keeping a pace), and wake the dispatchers on
     commit; its id, or None if an effect with its coalesce key is already waiting."""
-    effect_id: int | None = await conn.fetchval(
+    (effect_id,) = await record_all(conn, [effect], now=now, due_at=due_at)
+    return effect_id
+
+
+async def record_all(
+    conn: Connection,
+    new: Sequence[NewEffect],
+    *,
+    now: datetime,
+    due_at: datetime | None = None,
+) -> list[int | None]:
+    """Record effects in one statement, in this order (a lane delivers them in it); their ids,
+    None for one whose coalesce key is already waiting."""
+    rows = await conn.fetch(
         """WITH added AS (
                INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
                                    notify, due_at, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11, $9)
+               SELECT lane, incident_id, method, args, about, then_do, coalesce_key, notify,
+                      $10, $9
+               FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[],
+                           $6::text[], $7::text[], $8::jsonb[])
+                    WITH ORDINALITY AS new (lane, incident_id, method, args, about, then_do,
+                                            coalesce_key, notify, position)
+               ORDER BY position
                ON CONFLICT (coalesce_key) WHERE state IN ('pending', 'running')
                    AND coalesce_key IS NOT NULL
-               DO NOTHING RETURNING id)
-           SELECT id FROM added, pg_notify($10, '')""",
+               DO NOTHING RETURNING id, coalesce_key)
+           SELECT id, coalesce_key FROM added, pg_notify($11, '')""",
+        [e.lane for e in new],
+        [e.incident_id for e in new],
+        [e.method for e in new],
+        [e.args for e in new],
+        [e.about for e in new],
+        [e.then_do for e in new],
+        [e.coalesce_key for e in new],
+        [e.notify for e in new],
+        now,
+        due_at or now,
+        WAKE_CHANNEL,
+    )
+    added = sorted((row["id"], row["coalesce_key"]) for row in rows)
+    return _ids_in_order(new, added)
+
+
+def _ids_in_order(
+    new: Sequence[NewEffect], added: list[tuple[int, str | None]]
+) -> list[int | None]:
+    """Match the rows added (ascending ids: insertion order) back to the effects given; an
+    effect whose coalesce key was already waiting, or given twice, was not added."""
+    ids = iter(added)
+    following = next(ids, None)
+    matched: list[int | None] = []
+    for effect in new:
+        if following is not None and following[1] == effect.coalesce_key:
+            matched.append(following[0])
+            following = next(ids, None)
+        else:
+            matched.append(None)
+    return matched
+
+
+async def record_claimed(
+    conn: Connection, effect: NewEffect, *, now: datetime, lease: timedelta, owner: int | None
+) -> Effect | None:
+    """Record `effect` already claimed by `owner`, to be delivered by the recording replica as
+    soon as the transaction commits: no NOTIFY, no claim. Only an effect that opens its lane can
+    be: with another effect waiting in the lane it is recorded as `record` would, and None."""
+    row = await conn.fetchrow(
+        f"""WITH lane AS (
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE lane = $1
+                               AND state IN ('pending', 'running')) AS busy),
+            added AS (
+               INSERT INTO outbox (lane, incident_id, method, args, about, then_do, notify,
+                                   state, attempts, leased_until, claimed_by, due_at, created_at)
+               SELECT $1, $2, $3, $4, $5, $6, $7,
+                      CASE WHEN busy THEN 'pending' ELSE 'running' END,
+                      CASE WHEN busy THEN 0 ELSE 1 END,
+                      CASE WHEN busy THEN NULL ELSE $8::timestamptz + $9::interval END,
+                      CASE WHEN busy THEN NULL ELSE $10::integer END, $8, $8
+               FROM lane
+               RETURNING {_COLUMNS}, state)
+            SELECT added.*, (SELECT pg_notify($11, '') WHERE added.state = 'pending')
+            FROM added""",
         effect.lane,
         effect.incident_id,
         effect.method,
         effect.args,
         effect.about,
         effect.then_do,
-        effect.coalesce_key,
         effect.notify,
         now,
+        lease,
+        owner,
         WAKE_CHANNEL,
-        due_at or now,
     )
-    return effect_id
+    assert row is not None  # noqa: S101 - the INSERT … SELECT of one row always adds it
+    if row["state"] != "running":
+        return None
+    return Effect(**{name: row[name] for name in _COLUMNS.split(", ")})
 
 
 async def is_waiting(conn: Connection, coalesce_key: str) -> bool:

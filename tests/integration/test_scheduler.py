@@ -26,7 +26,7 @@ class Recorder:
 async def add(pool: Pool, clock: FakeClock, key: str, *, in_minutes: float = 0) -> None:
     async with pool.acquire() as conn:
         await jobs.schedule(
-            conn, key=key, kind="test", due_at=clock() + timedelta(minutes=in_minutes), now=clock()
+            conn, jobs.NewJob(key, "test", clock() + timedelta(minutes=in_minutes)), now=clock()
         )
 
 
@@ -132,12 +132,7 @@ async def test_cancelled_jobs_never_run(db: Pool, clock: FakeClock) -> None:
             clock(),
         )
         await jobs.schedule(
-            conn,
-            key="reminder:x",
-            kind="test",
-            due_at=clock(),
-            now=clock(),
-            incident_id=incident_id,
+            conn, jobs.NewJob("reminder:x", "test", clock(), incident_id), now=clock()
         )
         assert await jobs.cancel(conn, incident_id=incident_id, kinds=("test",)) == 1
     assert await Scheduler(db, clock, {"test": recorder}).run_due() == 0

@@ -1,0 +1,81 @@
+"""The outbox table's own promises: order within a lane, coalescing, and effects claimed as
+they are recorded (a new incident's channel is created by the replica that declared it)."""
+
+from datetime import timedelta
+
+from bot.domain.effects import NewEffect
+from bot.store import outbox
+from bot.store.db import Pool
+from tests.conftest import FakeClock
+
+
+def _post(lane: str, text: str) -> NewEffect:
+    return NewEffect("post", {"channel": lane, "text": text}, lane=lane, about=text)
+
+
+async def test_effects_recorded_together_keep_their_order_and_coalesce(
+    db: Pool, clock: FakeClock
+) -> None:
+    async with db.acquire() as conn:
+        ids = await outbox.record_all(
+            conn,
+            [
+                _post("channel:CORDER", "first"),
+                _post("channel:CORDER", "second").with_key("once"),
+                _post("channel:CORDER", "third").with_key("once"),
+                _post("channel:CORDER", "fourth"),
+            ],
+            now=clock(),
+        )
+        first, second, third, fourth = ids
+        assert third is None  # the same coalesce key was already waiting
+        assert first is not None
+        assert second is not None
+        assert fourth is not None
+        assert first < second < fourth
+        claimed = await outbox.claim(
+            conn, now=clock(), lease=timedelta(minutes=1), limit=10, owner=None
+        )
+    assert [e.args["text"] for e in claimed if e.lane == "channel:CORDER"] == ["first"]
+
+
+async def test_an_effect_opening_its_lane_is_recorded_claimed_by_its_replica(
+    db: Pool, clock: FakeClock
+) -> None:
+    async with db.acquire() as conn:
+        owner = conn.get_server_pid()
+        mine = await outbox.record_claimed(
+            conn,
+            _post("channel:CNEW", "hello"),
+            now=clock(),
+            lease=timedelta(minutes=1),
+            owner=owner,
+        )
+        assert mine is not None
+        assert mine.attempts == 1
+        assert not mine.maybe_done
+        row = await conn.fetchrow("SELECT state, claimed_by FROM outbox WHERE id = $1", mine.id)
+        assert (row["state"], row["claimed_by"]) == ("running", owner)
+        # Nobody else can claim it while this replica is alive and its lease holds.
+        others = await outbox.claim(
+            conn, now=clock(), lease=timedelta(minutes=1), limit=10, owner=None
+        )
+        assert mine.id not in [e.id for e in others]
+
+
+async def test_an_effect_behind_another_in_its_lane_is_not_claimed_at_once(
+    db: Pool, clock: FakeClock
+) -> None:
+    async with db.acquire() as conn:
+        await outbox.record(conn, _post("channel:CBUSY", "earlier"), now=clock())
+        behind = await outbox.record_claimed(
+            conn, _post("channel:CBUSY", "later"), now=clock(), lease=timedelta(minutes=1), owner=1
+        )
+        assert behind is None
+        states = await conn.fetch(
+            "SELECT args->>'text' AS text, state FROM outbox WHERE lane = 'channel:CBUSY' ORDER BY id"
+        )
+    assert [(r["text"], r["state"]) for r in states] == [
+        ("earlier", "pending"),
+        ("later", "pending"),
+    ]
