@@ -27,7 +27,7 @@ from bot.outbox import FollowUp
 from bot.slack import effects
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.gateway import SlackError
-from bot.store import alert_digests, alerts, incidents, outbox, timeline
+from bot.store import alert_digests, alert_groups, alerts, incidents, outbox, timeline
 from bot.store.db import Connection
 from bot.store.timeline import Entry
 
@@ -102,8 +102,10 @@ class AlertDigests:
 
     async def first_message_posted(self, conn: Connection, incident_id: int) -> None:
         """The incident's first message is in its channel: the alerts gathered while it was
-        being declared follow it."""
-        await self.record(conn, incident_id, self.clock())
+        being declared follow it. An incident a person declared has no alert group, so no
+        alerts: one look, instead of taking a turn to find none."""
+        if await alert_groups.any_for(conn, incident_id):
+            await self.record(conn, incident_id, self.clock())
 
     async def posted(self, conn: Connection, effect: Effect, result: effects.Result) -> None:
         """A digest is in the thread: stamp its alerts with a link to it, then record the next."""

@@ -75,6 +75,14 @@ async def settle(conn: Connection, key: str, incident_id: int, now: datetime) ->
     return started
 
 
+async def any_for(conn: Connection, incident_id: int) -> bool:
+    """Whether alerts can attach to the incident: only one a group declared has any."""
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM alert_groups WHERE incident_id = $1)", incident_id
+    )
+    return found
+
+
 async def release(conn: Connection, incident_id: int) -> None:
     """The incident's declaration was given up: its groups' next alerts declare again.
 
