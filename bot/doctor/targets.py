@@ -68,7 +68,7 @@ async def _embedded(data_dir: Path) -> Check:
     if problem is not None:
         return failed(
             f"the embedded PostgreSQL in {folder} does not answer: {problem}",
-            f"remove {folder} if nothing in it is needed, or set DATABASE_URL",
+            f"see the server log in {folder}, or set DATABASE_URL",
         )
     return passed(f"PostgreSQL (embedded, in {folder}) answers SELECT 1")
 

@@ -199,3 +199,14 @@ async def test_the_command_says_in_one_line_that_slack_is_unreachable(
     )
     assert sum(line.startswith("✗") for line in out.splitlines()) == 1
     assert "Traceback" not in out + err
+
+
+async def test_an_unset_bot_token_is_one_line_saying_where_to_find_it(
+    slack: SlackStandIn, migrated: str, environ: dict[str, str]
+) -> None:
+    failures = _failures(await _doctor(slack, migrated, environ, slack_bot_token=""))
+    assert failures == [
+        "✗ SLACK_BOT_TOKEN is not set — copy the Bot User OAuth Token (xoxb-…) from your app's"
+        " OAuth & Permissions page into SLACK_BOT_TOKEN"
+    ]
+    assert slack.calls == []
