@@ -1,4 +1,4 @@
-"""The `incident-bot` command: serve, demo, migrate, check-config, postmortem."""
+"""The `incident-bot` command: serve, demo, migrate, check-config, doctor, postmortem."""
 
 import argparse
 import asyncio
@@ -92,6 +92,18 @@ def check_config(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def doctor(args: argparse.Namespace) -> int:
+    """Check a live workspace and the systems around it: one ✓ or ✗ line each, 1 if any ✗."""
+    from bot.doctor import diagnose, render
+
+    settings = Settings()
+    configure(settings.log_format, "CRITICAL")  # the report is the output; the checks log too
+    policy = load_policy(args.path or settings.incident_bot_config)
+    checks = asyncio.run(diagnose(settings, policy, process_environment()))
+    print(render(checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
 def print_postmortem(args: argparse.Namespace) -> int:
     """Print an incident's newest stored post-mortem, or write one from its timeline now."""
     settings, policy = _settings_and_policy()
@@ -143,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         "path", nargs="?", type=Path, help="policy YAML (default: $INCIDENT_BOT_CONFIG)"
     )
     check.set_defaults(run=check_config)
+    doctor_parser = commands.add_parser(
+        "doctor", help="check the live workspace, its scopes and channel, the databases, targets"
+    )
+    doctor_parser.add_argument(
+        "path", nargs="?", type=Path, help="policy YAML (default: $INCIDENT_BOT_CONFIG)"
+    )
+    doctor_parser.set_defaults(run=doctor)
     postmortem = commands.add_parser(
         "postmortem", help="print an incident's post-mortem (the stored one, else a fresh one)"
     )

@@ -39,7 +39,6 @@ def register(app: AsyncApp, timeline: TimelineService, metrics: Metrics) -> None
 
     app.event("message")(on_message)
     app.event("pin_added")(on_pin)
-    app.event("member_joined_channel")(ignore)
     app.event(ANY_OTHER_EVENT)(ignore)
 
 

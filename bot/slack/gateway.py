@@ -126,20 +126,27 @@ class SlackGateway:
         Slack out of reach (after the client's own retries) is a SlackError too, `unreachable`,
         so callers report it or do without, like any refusal.
         """
+        response = await self._respond(method, call, done_already=done_already)
+        data = response.data if response is not None else None
+        return data if isinstance(data, dict) else {}
+
+    async def _respond(
+        self, method: str, call: Awaitable[AsyncSlackResponse], *, done_already: str = ""
+    ) -> AsyncSlackResponse | None:
+        """`_call`'s whole answer, headers included; None when `done_already` was the error."""
         try:
-            response = await call
+            return await call
         except (aiohttp.ClientError, TimeoutError, SlackRequestError) as error:
             log.warning("slack_unreachable", method=method, error=type(error).__name__)
             raise SlackError(method, "unreachable") from error
         except SlackApiError as error:
             code, retry_after = _refusal(error)
             if code == done_already:
-                return {}
+                return None
             log.warning("slack_call_failed", method=method, error=code)
             if code == "name_taken":
                 raise NameTaken(method, code) from None
             raise SlackError(method, code, retry_after=retry_after) from None
-        return response.data if isinstance(response.data, dict) else {}
 
     async def create_channel(self, name: str, *, is_private: bool = False) -> str:
         data = await self._call(
@@ -200,7 +207,9 @@ class SlackGateway:
             call = self.client.conversations_history(
                 channel=channel, limit=RECENT, include_all_metadata=True
             )
-        data = await self._call("conversations.history", call)
+        data = await self._call(
+            "conversations.replies" if thread_ts else "conversations.history", call
+        )
         for message in data.get("messages", []):
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
@@ -253,6 +262,18 @@ class SlackGateway:
         if self._identity is None:
             self._identity = await self._call("auth.test", self.client.auth_test())
         return self._identity
+
+    async def granted_scopes(self) -> frozenset[str] | None:
+        """The scopes the token really has, from the `x-oauth-scopes` header Slack puts on every
+        answer (here auth.test's, which also makes `identity()` known); None if Slack omits it."""
+        response = await self._respond("auth.test", self.client.auth_test())
+        if response is not None and isinstance(response.data, dict):
+            self._identity = response.data
+        headers = dict(response.headers.items()) if response is not None else {}
+        granted = next((v for k, v in headers.items() if k.lower() == "x-oauth-scopes"), None)
+        if granted is None:
+            return None
+        return frozenset(s.strip() for s in str(granted).split(",") if s.strip())
 
     async def send_response(
         self, response_url: str, message: SlackMessage, *, private: bool = False

@@ -14,7 +14,7 @@ import math
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
@@ -29,8 +29,10 @@ from bot.demo.standin.outage import UNAVAILABLE_STATUS, drop_connection, unavail
 from bot.demo.standin.params import ApiError, Params, body_params, multipart_file
 from bot.demo.standin.records import Call, Delivery, Fault, Outage, OutageMode, ResponseUrl
 from bot.demo.standin.responses import handle_response_url
+from bot.demo.standin.scopes import check_scopes, scopes_header
 from bot.demo.standin.socket_mode import SocketModeServer
 from bot.demo.standin.state import JSON, Workspace
+from bot.slack.scopes import BOT_SCOPES
 
 HANDLERS = {**METHODS, **CONVERSATION_METHODS, **CHAT_METHODS}
 DELIVERY_TIMEOUT = 3.0
@@ -58,6 +60,7 @@ class SlackStandIn(Workspace):
         emit_bot_message_events: bool = True,
         system_messages: bool = True,
         delivery_timeout: float = DELIVERY_TIMEOUT,
+        scopes: Iterable[str] = BOT_SCOPES,
     ) -> None:
         super().__init__(
             now=now,
@@ -65,6 +68,9 @@ class SlackStandIn(Workspace):
             system_messages=system_messages,
         )
         self.bot_token = bot_token
+        self.tokens: dict[str, frozenset[str]] = {bot_token: frozenset(scopes)}
+        """Each token Slack accepts → the scopes it was granted (the bot's: every scope the
+        manifest asks for, unless `scopes` says otherwise); see `add_token`."""
         self.monotonic = monotonic
         self.socket_mode = SocketModeServer(app_token, self.app_id)
         self.signing_secret = signing_secret
@@ -202,6 +208,10 @@ class SlackStandIn(Workspace):
             self._outage = None
         return self._outage
 
+    def add_token(self, token: str, scopes: Iterable[str]) -> None:
+        """Accept `token` too, granted only `scopes`: an app installed without some of them."""
+        self.tokens[token] = frozenset(scopes)
+
     def new_response_url(self, channel: str, user: str, *, message_ts: str | None = None) -> str:
         """A response_url for an interaction in ``channel`` by ``user``.
 
@@ -280,18 +290,21 @@ class SlackStandIn(Workspace):
             return self._answer(method, p, *self.socket_mode.open_connection(token, self.base_url))
         if not token:
             return self._answer(method, p, 200, ApiError("not_authed").body())
-        if token != self.bot_token:
+        granted = self.tokens.get(token)
+        if granted is None:
             return self._answer(method, p, 200, ApiError("invalid_auth").body())
         if self.interrupt is not None and self.interrupt(method, "before"):
             self._record(method, p, None, "interrupted")
             return drop_connection(request)
-        response = self._serve(method, p)
+        response = self._serve(method, p, granted)
+        response.headers.update(scopes_header(granted))
         if self.interrupt is not None and self.interrupt(method, "after"):
             return drop_connection(request)
         return response
 
-    def _serve(self, method: str, p: Params) -> web.Response:
-        """An authenticated call: an injected fault, the rate limit, or the method's answer."""
+    def _serve(self, method: str, p: Params, granted: frozenset[str]) -> web.Response:
+        """An authenticated call: an injected fault, the rate limit, a missing scope, or the
+        method's answer."""
         fault = self._take_fault(method)
         if fault is not None:
             if fault.status == 429:
@@ -304,6 +317,7 @@ class SlackStandIn(Workspace):
         try:
             if handler is None:
                 raise ApiError("unknown_method", req_method=method)
+            check_scopes(self, method, p, granted)
             answer = handler(self, p)
         except ApiError as exc:
             answer = exc.body()
