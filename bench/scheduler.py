@@ -27,7 +27,8 @@ from pathlib import Path
 import yaml
 
 from bench.harness import cpu_seconds, percentile, rss_mib, serve_bot
-from bot.config import Policy, load_policy
+from bot.config import Policy
+from bot.policy.reading import load_policy
 from bot.demo.standin import SlackStandIn
 from bot.domain.severity import DEFAULT_SEVERITIES
 from bot.services import reminders

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_policy
+from bot.config import Settings
+from bot.policy.reading import load_policy
 from bot.errors import UsageError
 
 DESIGN_EXAMPLE = """
