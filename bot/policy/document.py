@@ -40,9 +40,8 @@ class PolicyDocument:
     def line(self, loc: Loc) -> int | None:
         """The line of the deepest part of `loc` the file writes (a default merged in has none
         of its own), or None without a file."""
-        return next(
-            (self.lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in self.lines), None
-        )
+        prefixes = [loc[:n] for n in range(len(loc), 0, -1)] or [()]
+        return next((self.lines[p] for p in prefixes if p in self.lines), None)
 
     def where(self, loc: Loc) -> str:
         """`policy.yaml:12: severities.sev1.label`: the file, the line and the full path."""
@@ -80,7 +79,10 @@ def read_document(path: Path) -> PolicyDocument:
 def _syntax_problem(path: Path, error: yaml.MarkedYAMLError) -> str:
     mark = error.problem_mark or error.context_mark
     where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-    what = " ".join(part for part in (error.context, error.problem) if part)
+    context = error.context or ""
+    if context and error.context_mark and error.context_mark is not mark:
+        context += f" started on line {error.context_mark.line + 1}"
+    what = ": ".join(part for part in (context, error.problem) if part)
     return f"{where}: not valid YAML: {what}"
 
 
