@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.policy.reading import load_policy
 from bot.errors import UsageError
+from bot.policy.reading import load_policy
 
 DESIGN_EXAMPLE = """
 timezone: Europe/Berlin
