@@ -172,7 +172,12 @@ rules itself, each problem at its own path."""
 
 
 class Policy(_Strict):
-    """Everything a team tunes: severities, cadences, channels, escalation, approvals, actions."""
+    """Everything a team tunes: severities, cadences, channels, escalation, approvals, actions.
+
+    Built from a mapping, the keyed sections merge into the defaults (`bot.policy.merge`:
+    `severities: {sev1: {update_every: 10m}}` keeps sev2..sev4; `replace: true` replaces);
+    lists such as `escalation` and `alerts.routes` replace the default as a whole.
+    """
 
     timezone: str = "UTC"
     announce_channel: str = "incidents"
