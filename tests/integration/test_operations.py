@@ -77,16 +77,15 @@ async def test_a_migration_changed_after_it_ran_is_refused(migrated: str) -> Non
         await conn.close()
 
 
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """This checkout's CLI (not whichever one the venv has installed)."""
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "bot.cli", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env=env,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
         cwd=cwd,
     )
 
