@@ -27,9 +27,10 @@ from pathlib import Path
 import yaml
 
 from bench.harness import cpu_seconds, percentile, rss_mib, serve_bot
-from bot.config import Policy, load_policy
+from bot.config import Policy
 from bot.demo.standin import SlackStandIn
 from bot.domain.severity import DEFAULT_SEVERITIES
+from bot.policy.reading import load_policy
 from bot.services import reminders
 from bot.store import incidents
 from bot.store.db import Pool, create_pool, start_embedded

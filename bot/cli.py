@@ -9,12 +9,14 @@ import structlog
 import uvloop
 from aiohttp import web
 
-from bot.actions import Catalog
 from bot.app import create_web_app
-from bot.config import Policy, Settings, load_policy, process_environment, resolve_environment
+from bot.config import Policy, Settings, process_environment
+from bot.config_check import check_configuration
 from bot.domain.clock import system_clock
 from bot.errors import NotFound, UsageError
 from bot.logging import configure
+from bot.policy.reading import load_policy
+from bot.policy.view import effective_yaml, summary
 from bot.services.container import database_url, open_slack_session, slack_gateway
 from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
@@ -32,8 +34,16 @@ def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
 
 
 def serve(_: argparse.Namespace) -> int:
-    settings, policy = _settings_and_policy()
-    app = create_web_app(settings, policy, environ=process_environment())
+    """Check the configuration first: with an error nothing starts (no PostgreSQL, no port)."""
+    settings = Settings()
+    configure(settings.log_format, settings.log_level)
+    environ = process_environment()
+    findings = check_configuration(settings, settings.incident_bot_config, environ)
+    for problem in findings.problems:
+        print(problem, file=sys.stderr)
+    if findings.policy is None or findings.errors:
+        return 2
+    app = create_web_app(settings, findings.policy, environ=environ)
     uvloop.install()
     web.run_app(app, port=settings.port, print=None, access_log=None)
     return 0
@@ -58,38 +68,22 @@ def run_migrations(_: argparse.Namespace) -> int:
 
 
 def check_config(args: argparse.Namespace) -> int:
+    """Every problem at once; exit 0 when clean, 1 with warnings only, 2 with errors."""
     settings = Settings()
     path = args.path or settings.incident_bot_config
-    policy = load_policy(path)
-    problems = Templates(policy.tz, settings.templates_dir).check()
-    missing = [
-        name
-        for name, secret in (
-            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
-            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
-        )
-        if not secret.get_secret_value()
-    ]
-    for name in missing:
-        problems.append(f"{name} is not set")
-    for database in policy.databases.values():
-        problems.extend([] if database.dsn_env else ["a database has an empty dsn_env"])
-    print(f"policy: {path or 'built-in defaults'}")
-    print(f"  severities: {policy.severities.usage}")
-    print(
-        f"  announce channel: #{policy.announce_channel}; channels: {policy.channel_prefix}-YYYYMMDD-NNN ({policy.timezone})"
-    )
-    print(
-        f"  actions: {', '.join(policy.actions) or 'none'}; alert routes: {len(policy.alerts.routes)}"
-    )
-    catalog = Catalog(policy, resolve_environment(policy, process_environment()))
-    for entry in catalog.entries:
-        if not entry.is_available:
-            print(f"  action {entry.name} is unavailable here: {entry.reason}")
-    for problem in problems:
-        print(f"problem: {problem}")
-    print("ok" if not problems else f"{len(problems)} problem(s)")
-    return 0 if not problems else 1
+    findings = check_configuration(settings, path, process_environment())
+    if args.show:
+        if findings.policy is not None:
+            print(effective_yaml(findings.policy), end="")
+        report = sys.stderr
+    else:
+        if findings.policy is not None:
+            print("\n".join(summary(findings.policy, path)))
+        report = sys.stdout
+    for problem in findings.problems:
+        print(problem, file=report)
+    print(findings.count(), file=report)
+    return findings.exit_code
 
 
 def doctor(args: argparse.Namespace) -> int:
@@ -150,9 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations and exit").set_defaults(
         run=run_migrations
     )
-    check = commands.add_parser("check-config", help="validate the policy file and settings")
+    check = commands.add_parser(
+        "check-config",
+        help="check the settings, policy file and templates: every problem at once; "
+        "exit 0 clean, 1 warnings only, 2 errors",
+    )
     check.add_argument(
         "path", nargs="?", type=Path, help="policy YAML (default: $INCIDENT_BOT_CONFIG)"
+    )
+    check.add_argument(
+        "--show",
+        action="store_true",
+        help="print the effective policy as YAML (defaults merged in; problems go to stderr)",
     )
     check.set_defaults(run=check_config)
     doctor_parser = commands.add_parser(

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from dotenv import dotenv_values
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -32,8 +31,9 @@ from bot.domain.durations import Duration
 from bot.domain.params import ActionParam
 from bot.domain.runbook_actions import DEFAULT_ACTIONS, DEFAULT_DATABASES
 from bot.domain.severity import DEFAULT_SEVERITIES, SeverityPolicy
-from bot.errors import UsageError
-from bot.services.commands import BUILT_IN_WORDS
+from bot.policy.document import dotted
+from bot.policy.merge import with_defaults
+from bot.policy.rules import cross_section_problems
 
 
 class Settings(BaseSettings):
@@ -166,8 +166,18 @@ class Alerts(_Strict):
     routes: tuple[AlertRoute, ...] = ()
 
 
+SECTION_BY_SECTION = "section by section"
+"""Validation context of the file reader (`bot.policy.reading`): it applies the cross-section
+rules itself, each problem at its own path."""
+
+
 class Policy(_Strict):
-    """Everything a team tunes: severities, cadences, channels, escalation, approvals, actions."""
+    """Everything a team tunes: severities, cadences, channels, escalation, approvals, actions.
+
+    Built from a mapping, the keyed sections merge into the defaults (`bot.policy.merge`:
+    `severities: {sev1: {update_every: 10m}}` keeps sev2..sev4; `replace: true` replaces);
+    lists such as `escalation` and `alerts.routes` replace the default as a whole.
+    """
 
     timezone: str = "UTC"
     announce_channel: str = "incidents"
@@ -193,15 +203,20 @@ class Policy(_Strict):
     """How long an effect (a post, a channel, a call to another system) is retried through an
     outage before it is given up and reported."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data: object) -> object:
+        return with_defaults(data) if isinstance(data, Mapping) else data
+
     @model_validator(mode="after")
-    def _actions_fit(self) -> Self:
-        for name, action in self.actions.items():
-            if not re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", name):
-                raise ValueError(f"action name {name!r}: lowercase letters, digits, - and _")
-            if name in BUILT_IN_WORDS:
-                raise ValueError(f"action name {name!r} is a built-in /incident subcommand")
-            if action.kind == "sql" and action.database not in self.databases:
-                raise ValueError(f"action {name!r} names no database of `databases`")
+    def _sections_agree(self, info: ValidationInfo) -> Self:
+        """What one section names exists in another (`bot.policy_rules`); the file reader
+        skips this to apply the rules itself, each problem at its own path."""
+        if info.context == SECTION_BY_SECTION:
+            return self
+        problems = cross_section_problems(self)
+        if problems:
+            raise ValueError("; ".join(f"{dotted(p.loc)}: {p.message}" for p in problems))
         return self
 
     def environment_names(self) -> set[str]:
@@ -212,8 +227,14 @@ class Policy(_Strict):
     @field_validator("severities", mode="before")
     @classmethod
     def _severities_from_mapping(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return SeverityPolicy.from_mapping(value)
+        """`{sev1: {...}, sev2: {...}}` in the file; its order is the severity order."""
+        if isinstance(value, Mapping):
+            return {
+                "levels": [
+                    {**spec, "key": key, "rank": rank} if isinstance(spec, Mapping) else spec
+                    for rank, (key, spec) in enumerate(value.items())
+                ]
+            }
         return value
 
     @field_validator("timezone")
@@ -227,46 +248,9 @@ class Policy(_Strict):
             ) from None
         return value
 
-    @model_validator(mode="after")
-    def _alert_routes_name_known_things(self) -> "Policy":
-        """A route's `declare` must be a severity and its `suggest` actions of this policy."""
-        for index, route in enumerate(self.alerts.routes):
-            where = f"alerts.routes.{index}"
-            if route.declare is not None:
-                try:
-                    self.severities.resolve(route.declare)
-                except UsageError as error:
-                    raise ValueError(f"{where}.declare: {error.message}") from None
-            for action in route.suggest:
-                if action not in self.actions:
-                    raise ValueError(
-                        f"{where}.suggest: {action!r} is not one of this policy's actions"
-                        f" ({', '.join(self.actions) or 'none defined'})"
-                    )
-        return self
-
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-def load_policy(path: Path | None) -> Policy:
-    """The policy from a YAML file, or the built-in defaults when no file is configured.
-
-    Raises UsageError with one line per problem, each naming its path in the file.
-    """
-    if path is None:
-        return Policy()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise UsageError(f"cannot read policy file {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise UsageError(f"{path} is not valid YAML: {error}") from None
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as error:
-        raise UsageError(explain(path, error)) from None
 
 
 def resolve_environment(policy: Policy, environ: Mapping[str, str]) -> dict[str, SecretStr]:
@@ -287,11 +271,3 @@ def process_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
     from_file = dotenv_values(env_file) if env_file is not None and env_file.is_file() else {}
     values = {k: v for k, v in from_file.items() if v is not None}
     return {**values, **os.environ}
-
-
-def explain(path: Path, error: ValidationError) -> str:
-    lines = [f"{path}: {error.error_count()} problem(s)"]
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        lines.append(f"  {where}: {problem['msg']}")
-    return "\n".join(lines)

@@ -37,6 +37,14 @@ def format_duration(delta: timedelta) -> str:
     return f"{secs}s"
 
 
+def written_duration(delta: timedelta) -> str:
+    """A duration as the policy file writes it, in its largest whole unit: `90s`, `15m`, `1d`;
+    `parse_duration` reads it back unchanged."""
+    seconds = int(delta.total_seconds())
+    unit = next(u for u, size in sorted(_UNITS.items(), key=lambda i: -i[1]) if seconds % size == 0)
+    return f"{seconds // _UNITS[unit]}{unit}"
+
+
 _ONE = {timedelta(days=1): "day", timedelta(hours=1): "hour", timedelta(minutes=1): "minute"}
 
 

@@ -86,6 +86,18 @@ def mention_of(target: str) -> str:
     return escape(word)
 
 
+def pings(target: str) -> bool:
+    """Whether `mention_of(target)` notifies someone: a user, a user group or a broadcast.
+
+    Anything else (`oncall-team`, `#ops`, a channel link `<#C…>`) is shown as plain text and
+    pings nobody; `check-config` warns about it.
+    """
+    word = target.strip()
+    return bool(_ENTITY.match(word) or _USER.match(word) or _GROUP.match(word)) or (
+        word.lower() in _BROADCASTS
+    )
+
+
 def mentions(targets: Iterable[str]) -> Mrkdwn:
     """Every target's mention, space-separated, as mrkdwn ready to print."""
     return Mrkdwn(" ".join(mention_of(t) for t in targets if t.strip()))

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_policy
+from bot.config import Settings
 from bot.errors import UsageError
+from bot.policy.reading import load_policy
 
 DESIGN_EXAMPLE = """
 timezone: Europe/Berlin
@@ -60,9 +61,10 @@ def test_policy_errors_name_their_path(tmp_path: Path) -> None:
     )
     with pytest.raises(UsageError) as caught:
         load_policy(path)
-    assert "timezone: Value error, unknown time zone 'Mars/Olympus'" in caught.value.message
-    assert "severities" in caught.value.message
-    assert "'soon' is not a duration" in caught.value.message
+    assert caught.value.message.splitlines() == [
+        f"{path}:1: timezone: unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)",
+        f"{path}:3: severities.sev1.respond_within: 'soon' is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d",
+    ]
 
 
 def test_secrets_never_show_in_settings_repr() -> None:

@@ -11,10 +11,11 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from bot.config import Action, Alerts, Approvals, Database, EscalationStep, Policy, load_policy
+from bot.config import Action, Alerts, Approvals, Database, EscalationStep, Policy
 from bot.domain.alert_routes import AlertRoute
 from bot.domain.params import ActionParam
 from bot.domain.severity import SeverityLevel
+from bot.policy.reading import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "policy.yaml"

@@ -1,0 +1,120 @@
+"""`check-config` and `serve` as an operator runs them: what is printed, and the exit code."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123abcd"}
+TARGETS = {
+    "ROLLOUT_DATABASE_URL": "postgresql://rollout",
+    "SCOUT_DATABASE_URL": "postgresql://scout",
+    "DEPLOY_API_URL": "https://deploy.example",
+    "DEPLOY_API_TOKEN": "token",
+}
+
+
+def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """This checkout's CLI in a bare environment (no `.env` in `cwd`, only the variables given)."""
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+        env={"PATH": "/usr/bin", "PYTHONPATH": str(ROOT), **env},
+    )
+
+
+def test_a_clean_configuration_prints_the_policy_and_exits_0(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("timezone: Europe/Berlin\nannounce_channel: war-room\n")
+    done = run_cli(tmp_path, "check-config", str(policy), **SLACK, **TARGETS)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines() == [
+        f"policy: {policy}, merged into the built-in defaults",
+        "  severities: sev1/p0/critical | sev2/p1/high | sev3/p2/medium | sev4/p3/low",
+        "  announce channel: #war-room; channels: incident-YYYYMMDD-NNN (Europe/Berlin)",
+        "  escalation: after 30m, after 1h (sev1)",
+        "  approvals: any member of the incident channel; 1 needed",
+        "  actions: kill, partial-rollback, resume, pause-ingestion, resume-ingestion, rollback;"
+        " alert routes: 0",
+        "ok",
+    ]
+
+
+def test_warnings_only_exit_1(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("escalation:\n  - {after: 30m, notify: [oncall-team]}\n")
+    done = run_cli(tmp_path, "check-config", str(policy), **SLACK, **TARGETS)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-2:] == [
+        f"warning: {policy}:2: escalation.0.notify.0: 'oncall-team' pings nobody: write a user"
+        " <@U…>, a user group <!subteam^S…> (or the bare id U…/S…), or <!here>",
+        "1 warning",
+    ]
+
+
+def test_every_problem_is_told_at_once_and_exits_2(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "timezone: Nowhere/Land\n"
+        "severities:\n  sev1: {label: X, update_every: often}\n"
+        "alerts:\n  routes: [{declare: sev0, suggest: [reboot]}]\n"
+    )
+    done = run_cli(tmp_path, "check-config", str(policy), **TARGETS)
+    assert done.returncode == 2
+    problems = [line.split(": ")[:3] for line in done.stdout.splitlines()[:-1]]
+    assert problems == [
+        [
+            "error",
+            "SLACK_BOT_TOKEN is not set",
+            "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+        ],
+        [
+            "error",
+            "SLACK_SIGNING_SECRET is not set",
+            "copy it from your app's Basic Information page (App Credentials → Signing Secret)",
+        ],
+        ["error", f"{policy}:1", "timezone"],
+        ["error", f"{policy}:3", "severities.sev1.update_every"],
+        ["error", f"{policy}:5", "alerts.routes.0.declare"],
+        ["error", f"{policy}:5", "alerts.routes.0.suggest"],
+    ]
+    assert done.stdout.splitlines()[-1] == "6 errors"
+    assert "Traceback" not in done.stderr
+
+
+def test_show_prints_the_effective_policy_as_yaml(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("severities:\n  sev1: {update_every: 10m}\n")
+    done = run_cli(tmp_path, "check-config", "--show", str(policy), **SLACK)
+    assert done.returncode == 1  # the shipped actions' targets are unset: warnings
+    assert "  sev1:\n    label: SEV-1 Critical\n" in done.stdout
+    assert "    update_every: 10m\n  sev2:\n" in done.stdout
+    assert "postgresql://" not in done.stdout
+    assert done.stderr.splitlines()[-1] == "6 warnings"
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(done.stdout)
+    again = run_cli(tmp_path, "check-config", "--show", str(shown), **SLACK)
+    assert again.stdout == done.stdout
+
+
+def test_serve_with_an_empty_signing_secret_starts_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    done = run_cli(
+        tmp_path,
+        "serve",
+        SLACK_BOT_TOKEN="xoxb-1-2-abc",
+        DATA_DIR=str(data_dir),
+        PORT="0",
+        **TARGETS,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: SLACK_SIGNING_SECRET is not set: copy it from your app's Basic Information page"
+        " (App Credentials → Signing Secret)"
+    ]
+    assert not data_dir.exists()  # no embedded PostgreSQL was started
+    assert "bot_ready" not in done.stdout
