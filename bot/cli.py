@@ -2,7 +2,9 @@
 
 import argparse
 import asyncio
+import errno
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -11,40 +13,56 @@ from aiohttp import web
 
 from bot.actions import Catalog
 from bot.app import create_web_app
-from bot.config import Policy, Settings, load_policy, process_environment, resolve_environment
+from bot.config import (
+    Policy,
+    Settings,
+    load_policy,
+    load_settings,
+    process_environment,
+    resolve_environment,
+)
 from bot.domain.clock import system_clock
-from bot.errors import NotFound, UsageError
+from bot.domain.durations import parse_duration
+from bot.errors import CannotStart, NotFound, UsageError
 from bot.logging import configure
-from bot.services.container import database_url, open_slack_session, slack_gateway
+from bot.services.container import open_pool, open_slack_session, slack_gateway
 from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
 from bot.slack.templates import Templates
-from bot.store.db import connect
 from bot.store.migrate import migrate
 
 log = structlog.get_logger(__name__)
 
 
 def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
-    settings = Settings()
-    configure(settings.log_format, settings.log_level)
+    settings = load_settings()
+    configure(settings.log_format, settings.log_level, colors=settings.wants_color)
     return settings, load_policy(config or settings.incident_bot_config)
 
 
-def serve(_: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace) -> int:
     settings, policy = _settings_and_policy()
-    app = create_web_app(settings, policy, environ=process_environment())
+    app = create_web_app(
+        settings, policy, environ=process_environment(), wait_for_db=args.wait_for_db
+    )
     uvloop.install()
-    web.run_app(app, port=settings.port, print=None, access_log=None)
+    try:
+        web.run_app(app, port=settings.port, print=None, access_log=None)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise CannotStart(
+            f"PORT={settings.port} is in use by another process: stop it or choose another PORT"
+        ) from None
     return 0
 
 
-def run_migrations(_: argparse.Namespace) -> int:
+def run_migrations(args: argparse.Namespace) -> int:
     settings, _policy = _settings_and_policy()
 
     async def run() -> list[int]:
         async with (
-            connect(database_url(settings), min_size=1, max_size=1) as pool,
+            open_pool(settings, wait=args.wait_for_db, size=1) as pool,
             pool.acquire() as conn,
         ):
             return await migrate(conn)
@@ -58,7 +76,7 @@ def run_migrations(_: argparse.Namespace) -> int:
 
 
 def check_config(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = load_settings()
     path = args.path or settings.incident_bot_config
     policy = load_policy(path)
     problems = Templates(policy.tz, settings.templates_dir).check()
@@ -98,7 +116,7 @@ def print_postmortem(args: argparse.Namespace) -> int:
 
     async def run() -> str:
         async with (
-            connect(database_url(settings), min_size=1, max_size=2) as pool,
+            open_pool(settings, wait=args.wait_for_db, size=2) as pool,
             open_slack_session() as session,
         ):
             composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
@@ -126,18 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="incident-bot", description="Slack chatops for incident response."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    serving = commands.add_parser(
         "serve",
         help="serve Slack's requests (HTTP on $PORT; Socket Mode when SLACK_APP_TOKEN is set)",
-    ).set_defaults(run=serve)
+    )
+    serving.set_defaults(run=serve)
     demo_parser = commands.add_parser(
         "demo", help="run a scripted SEV-1 against a local Slack stand-in"
     )
     demo_parser.add_argument("--verbose", action="store_true", help="show the bot's logs too")
     demo_parser.set_defaults(run=demo)
-    commands.add_parser("migrate", help="apply database migrations and exit").set_defaults(
-        run=run_migrations
-    )
+    migrating = commands.add_parser("migrate", help="apply database migrations and exit")
+    migrating.set_defaults(run=run_migrations)
     check = commands.add_parser("check-config", help="validate the policy file and settings")
     check.add_argument(
         "path", nargs="?", type=Path, help="policy YAML (default: $INCIDENT_BOT_CONFIG)"
@@ -147,15 +165,40 @@ def main(argv: list[str] | None = None) -> int:
         "postmortem", help="print an incident's post-mortem (the stored one, else a fresh one)"
     )
     postmortem.add_argument(
-        "incident", help="the incident's channel: #incident-20261124-001, its name or its id"
+        "incident",
+        help="the incident: its channel (#incident-20261124-001), the channel's id, or its number",
     )
     postmortem.set_defaults(run=print_postmortem)
+    for waiting in (serving, migrating, postmortem):
+        waiting.add_argument(
+            "--wait-for-db",
+            type=_duration,
+            default=timedelta(seconds=30),
+            metavar="DURATION",
+            help="how long to wait for DATABASE_URL to answer before giving up (default 30s)",
+        )
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
     except UsageError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        _say(error.message)
         return 2
+    except CannotStart as error:
+        _say(str(error))
+        return 1
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _say(message: str) -> None:
+    """A configuration mistake on stderr: `error: ` before each problem, continuations as they are."""
+    for line in message.splitlines():
+        print(line if line[:1].isspace() else f"error: {line}", file=sys.stderr)
 
 
 if __name__ == "__main__":
