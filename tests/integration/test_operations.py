@@ -86,7 +86,9 @@ def run_cli(
         text=True,
         timeout=60,
         check=False,
-        env=env,
+        env=None
+        if env is None
+        else {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env},
         cwd=cwd,
     )
 
