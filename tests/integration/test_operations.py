@@ -25,7 +25,7 @@ async def test_health_readiness_and_metrics_answer(bot: Sandbox) -> None:
         async with http.get(f"{bot.url}/healthz") as health:
             assert (health.status, await health.json()) == (200, {"ok": True})
         async with http.get(f"{bot.url}/readyz") as ready:
-            assert ready.status == 200
+            assert (ready.status, await ready.json()) == (200, {"ok": True, "slack": "http"})
         async with http.get(f"{bot.url}/metrics") as metrics:
             body = await metrics.text()
     assert 'incident_bot_commands_total{outcome="ok",subcommand="help"} 1.0' in body

@@ -6,14 +6,18 @@ import socket
 import subprocess
 import sys
 from datetime import timedelta
+from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 from structlog.testing import capture_logs
 
+from bot.demo.sandbox import sandbox
 from bot.errors import CannotStart
 from bot.store.availability import wait_until_reachable
+from bot.store.db import Pool
+from tests.conftest import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "s3cret-pw"
@@ -234,3 +238,23 @@ def test_console_logs_are_coloured_on_a_terminal_unless_no_color(
     assert "\x1b[" in coloured
     assert "is not answering" in plain
     assert "\x1b[" not in plain
+
+
+async def test_bot_ready_names_port_mode_database_and_version(
+    db: Pool, migrated: str, clock: FakeClock
+) -> None:
+    parts = urlsplit(migrated)
+    host = parts.hostname or parse_qs(parts.query)["host"][0]
+    dbname = parts.path.lstrip("/")
+    with_password = urlunsplit(
+        parts._replace(netloc=f"{parts.username}:{PASSWORD}@{parts.netloc.rpartition('@')[2]}")
+    )
+    with capture_logs() as logs:
+        async with sandbox(database_url=with_password, clock=clock, port=8123):
+            pass
+    ready = next(line for line in logs if line["event"] == "bot_ready")
+    assert ready["port"] == 8123
+    assert ready["mode"] == "http"
+    assert ready["database"] == f"{host}:{parts.port or 5432}/{dbname}"
+    assert ready["version"] == version("incident-bot")
+    assert PASSWORD not in str(logs)
