@@ -316,6 +316,8 @@ def load_policy(path: Path | None) -> Policy:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
         raise UsageError(f"cannot read policy file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"policy file {path} is not UTF-8 text: save it as UTF-8") from None
     except yaml.YAMLError as error:
         raise UsageError(f"{path} is not valid YAML: {error}") from None
     try:

@@ -108,11 +108,17 @@ def test_a_malformed_database_url_is_named_without_its_password(tmp_path: Path) 
 
 
 def test_an_unreadable_policy_file_is_one_line(tmp_path: Path) -> None:
-    done = run_cli("migrate", cwd=tmp_path, INCIDENT_BOT_CONFIG=str(tmp_path / "missing.yml"))
-    assert done.returncode == 2
-    assert (
-        done.stderr
-        == f"error: cannot read policy file {tmp_path / 'missing.yml'}: No such file or directory\n"
+    missing, binary = tmp_path / "missing.yml", tmp_path / "binary.yml"
+    binary.write_bytes(b"\xff\xfe\x00timezone: UTC")
+    done = run_cli("migrate", cwd=tmp_path, INCIDENT_BOT_CONFIG=str(missing))
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: cannot read policy file {missing}: No such file or directory\n",
+    )
+    done = run_cli("migrate", cwd=tmp_path, INCIDENT_BOT_CONFIG=str(binary))
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: policy file {binary} is not UTF-8 text: save it as UTF-8\n",
     )
 
 
