@@ -7,13 +7,14 @@ exercise the same path: signed HTTP request → Bolt → handlers → bot/ → P
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol, TypeVar
 
 import aiohttp
 import asyncpg
 import structlog
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,6 +41,8 @@ from bot.services.container import (
     open_slack_session,
 )
 from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.socket_mode import SocketModeLink
+from bot.store.availability import place_of
 from bot.store.db import Pool, is_reachable, presence
 
 log = structlog.get_logger(__name__)
@@ -54,6 +57,7 @@ BACKGROUND = web.AppKey("background", Background)
 SERVICES = web.AppKey("services", Services)
 ALERTS = web.AppKey("alerts", AlertService)
 BOLT = web.AppKey("bolt", AsyncApp)
+SOCKET_MODE = web.AppKey("socket_mode", SocketModeLink)
 
 
 def build_bolt_app(services: Services) -> AsyncApp:
@@ -120,11 +124,13 @@ def create_web_app(
     *,
     run_scheduler: bool = True,
     environ: Mapping[str, str] | None = None,
+    wait_for_db: timedelta = timedelta(0),
 ) -> web.Application:
     """The bot's HTTP application; `run_scheduler=False` leaves due jobs to explicit `run_due()`.
 
     `environ` holds the variables the policy's actions name (DSNs, tokens); without it every
-    action that needs one is listed as unavailable.
+    action that needs one is listed as unavailable. `DATABASE_URL` is waited for up to
+    `wait_for_db` before start-up gives up (CannotStart).
 
     Each resource is opened by a `cleanup_ctx` of its own, in this order, and closed in the
     reverse one; when one fails to start, aiohttp closes those opened before it.
@@ -134,7 +140,7 @@ def create_web_app(
     catalog = action_catalog(policy, environ or {})
     app.cleanup_ctx.extend(
         [
-            _holding(POOL, lambda: open_pool(settings)),
+            _holding(POOL, lambda: open_pool(settings, wait=wait_for_db)),
             _migrations,
             _holding(SLACK_SESSION, open_slack_session),
             _holding(EXECUTORS, lambda: open_executors(catalog)),
@@ -157,7 +163,12 @@ def create_web_app(
         return await is_reachable(app[POOL])
 
     handlers.slack_requests.register(app, BOLT, settings.slack_signing_secret.get_secret_value())
-    handlers.health.register(app, database_reachable, metrics)
+
+    def slack_connectivity() -> str:
+        link = app.get(SOCKET_MODE)
+        return link.state if link is not None else "http"
+
+    handlers.health.register(app, database_reachable, metrics, slack_connectivity)
     handlers.alerts.register(app, settings.alert_webhook_token, ALERTS)
     return app
 
@@ -243,7 +254,27 @@ def _looping(name: str, loop_of: Callable[[Services], Loop]) -> CleanupCtx:
 
 
 async def _ready(app: web.Application) -> None:
-    log.info("bot_ready", slack_api_url=app[SERVICES].settings.slack_api_url)
+    """The one line saying the bot is up, and what it runs as: port, mode, database, version."""
+    settings = app[SERVICES].settings
+    log.info(
+        "bot_ready",
+        port=settings.port,
+        mode="socket" if settings.uses_socket_mode else "http",
+        database=(
+            str(place_of(settings.database_url.get_secret_value()))
+            if settings.database_url is not None
+            else "embedded"
+        ),
+        version=_version(),
+        slack_api_url=settings.slack_api_url,
+    )
+
+
+def _version() -> str:
+    try:
+        return version("incident-bot")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _socket_mode(settings: Settings) -> CleanupCtx:
@@ -254,18 +285,13 @@ def _socket_mode(settings: Settings) -> CleanupCtx:
     The socket client asks for its URL through Bolt's client, so `SLACK_API_URL` holds here too.
     """
 
-    async def connect(handler: AsyncSocketModeHandler) -> None:
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("socket_mode_connected")
-
     async def socket_mode(app: web.Application) -> AsyncIterator[None]:
         token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-        handler = AsyncSocketModeHandler(app[BOLT], token)
-        connecting = asyncio.create_task(connect(handler), name="socket-mode")
+        app[SOCKET_MODE] = link = SocketModeLink(app[BOLT], token)
+        running = asyncio.create_task(link.run(), name="socket-mode-link")
         yield
-        connecting.cancel()
-        await asyncio.gather(connecting, return_exceptions=True)
-        await handler.close_async()  # type: ignore[no-untyped-call]
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
 
     return socket_mode
 

@@ -2,7 +2,9 @@
 
 import argparse
 import asyncio
+import errno
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -10,51 +12,58 @@ import uvloop
 from aiohttp import web
 
 from bot.app import create_web_app
-from bot.config import Policy, Settings, process_environment
+from bot.config import Policy, Settings, load_settings, process_environment
 from bot.config_check import check_configuration
 from bot.domain.clock import system_clock
-from bot.errors import NotFound, UsageError
+from bot.domain.durations import parse_duration
+from bot.errors import CannotStart, NotFound, UsageError
 from bot.logging import configure
 from bot.policy.reading import load_policy
 from bot.policy.view import effective_yaml, summary
-from bot.services.container import database_url, open_slack_session, slack_gateway
+from bot.services.container import open_pool, open_slack_session, slack_gateway
 from bot.services.postmortems import PostmortemService
 from bot.slack.composer import Composer
 from bot.slack.templates import Templates
-from bot.store.db import connect
 from bot.store.migrate import migrate
 
 log = structlog.get_logger(__name__)
 
 
 def _settings_and_policy(config: Path | None = None) -> tuple[Settings, Policy]:
-    settings = Settings()
-    configure(settings.log_format, settings.log_level)
+    settings = load_settings()
+    configure(settings.log_format, settings.log_level, colors=settings.wants_color)
     return settings, load_policy(config or settings.incident_bot_config)
 
 
-def serve(_: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace) -> int:
     """Check the configuration first: with an error nothing starts (no PostgreSQL, no port)."""
-    settings = Settings()
-    configure(settings.log_format, settings.log_level)
+    settings = load_settings()
+    configure(settings.log_format, settings.log_level, colors=settings.wants_color)
     environ = process_environment()
     findings = check_configuration(settings, settings.incident_bot_config, environ)
     for problem in findings.problems:
         print(problem, file=sys.stderr)
     if findings.policy is None or findings.errors:
         return 2
-    app = create_web_app(settings, findings.policy, environ=environ)
+    app = create_web_app(settings, findings.policy, environ=environ, wait_for_db=args.wait_for_db)
     uvloop.install()
-    web.run_app(app, port=settings.port, print=None, access_log=None)
+    try:
+        web.run_app(app, port=settings.port, print=None, access_log=None)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise CannotStart(
+            f"PORT={settings.port} is in use by another process: stop it or choose another PORT"
+        ) from None
     return 0
 
 
-def run_migrations(_: argparse.Namespace) -> int:
+def run_migrations(args: argparse.Namespace) -> int:
     settings, _policy = _settings_and_policy()
 
     async def run() -> list[int]:
         async with (
-            connect(database_url(settings), min_size=1, max_size=1) as pool,
+            open_pool(settings, wait=args.wait_for_db, size=1) as pool,
             pool.acquire() as conn,
         ):
             return await migrate(conn)
@@ -69,7 +78,7 @@ def run_migrations(_: argparse.Namespace) -> int:
 
 def check_config(args: argparse.Namespace) -> int:
     """Every problem at once; exit 0 when clean, 1 with warnings only, 2 with errors."""
-    settings = Settings()
+    settings = load_settings()
     path = args.path or settings.incident_bot_config
     findings = check_configuration(settings, path, process_environment())
     if args.show:
@@ -90,8 +99,10 @@ def doctor(args: argparse.Namespace) -> int:
     """Check a live workspace and the systems around it: one ✓ or ✗ line each, 1 if any ✗."""
     from bot.doctor import diagnose, render
 
-    settings = Settings()
-    configure(settings.log_format, "CRITICAL")  # the report is the output; the checks log too
+    settings = load_settings()
+    configure(
+        settings.log_format, "CRITICAL", colors=settings.wants_color
+    )  # the report is the output; the checks log too
     policy = load_policy(args.path or settings.incident_bot_config)
     checks = asyncio.run(diagnose(settings, policy, process_environment()))
     print(render(checks))
@@ -104,7 +115,7 @@ def print_postmortem(args: argparse.Namespace) -> int:
 
     async def run() -> str:
         async with (
-            connect(database_url(settings), min_size=1, max_size=2) as pool,
+            open_pool(settings, wait=args.wait_for_db, size=2) as pool,
             open_slack_session() as session,
         ):
             composer = Composer(Templates(policy.tz, settings.templates_dir), policy)
@@ -132,18 +143,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="incident-bot", description="Slack chatops for incident response."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    serving = commands.add_parser(
         "serve",
         help="serve Slack's requests (HTTP on $PORT; Socket Mode when SLACK_APP_TOKEN is set)",
-    ).set_defaults(run=serve)
+    )
+    serving.set_defaults(run=serve)
     demo_parser = commands.add_parser(
         "demo", help="run a scripted SEV-1 against a local Slack stand-in"
     )
     demo_parser.add_argument("--verbose", action="store_true", help="show the bot's logs too")
     demo_parser.set_defaults(run=demo)
-    commands.add_parser("migrate", help="apply database migrations and exit").set_defaults(
-        run=run_migrations
-    )
+    migrating = commands.add_parser("migrate", help="apply database migrations and exit")
+    migrating.set_defaults(run=run_migrations)
     check = commands.add_parser(
         "check-config",
         help="check the settings, policy file and templates: every problem at once; "
@@ -169,15 +180,40 @@ def main(argv: list[str] | None = None) -> int:
         "postmortem", help="print an incident's post-mortem (the stored one, else a fresh one)"
     )
     postmortem.add_argument(
-        "incident", help="the incident's channel: #incident-20261124-001, its name or its id"
+        "incident",
+        help="the incident: its channel (#incident-20261124-001), the channel's id, or its number",
     )
     postmortem.set_defaults(run=print_postmortem)
+    for waiting in (serving, migrating, postmortem):
+        waiting.add_argument(
+            "--wait-for-db",
+            type=_duration,
+            default=timedelta(seconds=30),
+            metavar="DURATION",
+            help="how long to wait for DATABASE_URL to answer before giving up (default 30s)",
+        )
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
     except UsageError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        _say(error.message)
         return 2
+    except CannotStart as error:
+        _say(str(error))
+        return 1
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _say(message: str) -> None:
+    """A configuration mistake on stderr: `error: ` before each problem, continuations as they are."""
+    for line in message.splitlines():
+        print(line if line[:1].isspace() else f"error: {line}", file=sys.stderr)
 
 
 if __name__ == "__main__":

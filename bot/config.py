@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -31,6 +32,7 @@ from bot.domain.durations import Duration
 from bot.domain.params import ActionParam
 from bot.domain.runbook_actions import DEFAULT_ACTIONS, DEFAULT_DATABASES
 from bot.domain.severity import DEFAULT_SEVERITIES, SeverityPolicy
+from bot.errors import UsageError
 from bot.policy.document import dotted
 from bot.policy.merge import with_defaults
 from bot.policy.rules import cross_section_problems
@@ -54,13 +56,68 @@ class Settings(BaseSettings):
     alert_webhook_token: SecretStr | None = None
     templates_dir: Path | None = None
     log_format: Literal["json", "console"] = "console"
-    log_level: str = "INFO"
-    port: int = 3000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    no_color: str | None = None
+    """Set to anything (https://no-color.org): console logs carry no ANSI colours."""
+    port: int = Field(default=3000, ge=1, le=65535)
     slack_max_retries: int = Field(default=10, ge=0)
 
     @property
     def uses_socket_mode(self) -> bool:
         return bool(self.slack_app_token and self.slack_app_token.get_secret_value())
+
+    @property
+    def wants_color(self) -> bool:
+        return not self.no_color
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+_ACCEPTED = {
+    "log_format": "is not accepted: use json or console",
+    "log_level": "is not accepted: use DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "port": "is not a port number (1–65535)",
+    "database_pool_size": "is not accepted: a whole number, 2 or more",
+    "slack_max_retries": "is not accepted: a whole number, 0 or more",
+}
+"""What each checked setting accepts, said the way an operator fixes it."""
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """The settings from the environment over `env_file`, as every command starts with them.
+
+    Raises UsageError with one line per bad variable (`PORT='abc' is not a port number
+    (1–65535)`): a typo in `.env` is the operator's to fix, not a traceback to read.
+    """
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]  # pydantic-settings' own kwarg
+    except ValidationError as error:
+        raise UsageError("\n".join(settings_problems(error))) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{env_file} is not UTF-8 text: save it as UTF-8") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {env_file}: {error.strerror}") from None
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per problem, naming the variable, the value given (never a secret's) and
+    what is accepted."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = field.upper() or "(settings)"
+        annotation = (
+            Settings.model_fields[field].annotation if field in Settings.model_fields else None
+        )
+        if "SecretStr" in repr(annotation):
+            lines.append(f"{name} is not accepted: {problem['msg']}")
+            continue
+        accepted = _ACCEPTED.get(field, f"is not accepted: {problem['msg']}")
+        lines.append(f"{name}={problem['input']!r} {accepted}")
+    return lines
 
 
 class _Strict(BaseModel):

@@ -28,3 +28,10 @@ class NotFound(IncidentBotError):
 
 class IllegalTransition(NotAllowed):
     """The incident's status cannot move this way (e.g. resolving a resolved incident)."""
+
+
+class CannotStart(IncidentBotError):
+    """The process cannot start where it is: a database that does not answer or refuses it.
+
+    Not a bug: the message names what to check, and the command exits without a traceback.
+    """

@@ -1,4 +1,4 @@
-"""structlog set-up: JSON lines for machines or coloured console lines for people.
+"""structlog set-up: JSON lines for machines or console lines for people (coloured on a terminal).
 
 Handlers bind the Slack request id and the incident id into contextvars, so every line logged
 while serving a request carries them without passing loggers around.
@@ -31,12 +31,17 @@ class _LibraryHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The one handler `configure` puts on the root logger (and replaces when called again)."""
 
 
-def configure(log_format: str, level: str) -> None:
+def configure(log_format: str, level: str, *, colors: bool = True) -> None:
+    """Log to stderr as `log_format` from `level` on.
+
+    Console lines are coloured only when asked (`colors`, off with `NO_COLOR`) and when stderr
+    is a terminal: a file or a pipe gets plain text, not ANSI escapes.
+    """
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer()
+        else structlog.dev.ConsoleRenderer(colors=colors and sys.stderr.isatty())
     )
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,

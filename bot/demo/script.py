@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.config import Policy, Settings
+from bot.config import Policy, load_settings
 from bot.demo import runbook_targets
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
@@ -194,7 +194,7 @@ def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
 
 def _data_dir() -> Path:
     """Where the embedded PostgreSQL lives: `DATA_DIR`, as the bot itself would read it."""
-    return Settings(_env_file=None).data_dir  # type: ignore[call-arg]  # pydantic-settings' kwarg
+    return load_settings(env_file=None).data_dir
 
 
 async def run_demo(*, quiet_logs: bool = True) -> int:

@@ -61,7 +61,11 @@ def read_document(path: Path) -> PolicyDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        reason = (
+            error.strerror
+            if isinstance(error, OSError)
+            else "it is not UTF-8 text: save it as UTF-8"
+        )
         raise UsageError(f"{path}: cannot read the policy file: {reason}") from None
     try:
         data = yaml.safe_load(text)

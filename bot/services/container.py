@@ -7,14 +7,16 @@ or a test that needs a whole replica of the bot without serving HTTP.
 """
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 
 from bot.actions import Catalog, Executors, open_executors
 from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock
+from bot.errors import CannotStart
 from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
@@ -32,6 +34,7 @@ from bot.slack.alert_messages import AlertMessages
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
+from bot.store.availability import wait_until_reachable
 from bot.store.db import Pool, connect, embedded_database_url
 from bot.store.migrate import migrate
 
@@ -75,13 +78,30 @@ class Resources:
 def database_url(settings: Settings) -> str:
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
-    return embedded_database_url(settings.data_dir)
+    try:
+        return embedded_database_url(settings.data_dir)
+    except OSError as error:
+        raise CannotStart(
+            f"cannot start the embedded PostgreSQL in {settings.data_dir / 'pgdata'}:"
+            f" {error.strerror or error}. Set DATA_DIR to a folder the bot may write, or DATABASE_URL"
+        ) from None
 
 
-def open_pool(settings: Settings) -> AbstractAsyncContextManager[Pool]:
-    """The process's one pool on the bot's database (`DATABASE_URL`, or the embedded server)."""
-    size = settings.database_pool_size
-    return connect(database_url(settings), min_size=size, max_size=size)
+@asynccontextmanager
+async def open_pool(
+    settings: Settings, *, wait: timedelta = timedelta(0), size: int | None = None
+) -> AsyncIterator[Pool]:
+    """The process's one pool on the bot's database (`DATABASE_URL`, or the embedded server).
+
+    `DATABASE_URL` is first waited for, up to `wait` (`serve --wait-for-db`), so that a database
+    still starting, or a wrong URL, ends in one line rather than a traceback.
+    """
+    url = database_url(settings)
+    if settings.database_url is not None:
+        await wait_until_reachable(url, wait)
+    size = size or settings.database_pool_size
+    async with connect(url, min_size=size, max_size=size) as pool:
+        yield pool
 
 
 async def apply_migrations(pool: Pool) -> None:

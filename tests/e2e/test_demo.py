@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 def test_the_demo_plays_a_sev1_and_exits_zero(migrated: str, tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": migrated}
+    root = str(Path(__file__).resolve().parents[2])  # this checkout, not an installed copy
+    env = {**os.environ, "DATABASE_URL": migrated, "PYTHONPATH": root}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
         cwd=tmp_path,

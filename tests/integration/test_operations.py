@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ async def test_health_readiness_and_metrics_answer(bot: Sandbox) -> None:
         async with http.get(f"{bot.url}/healthz") as health:
             assert (health.status, await health.json()) == (200, {"ok": True})
         async with http.get(f"{bot.url}/readyz") as ready:
-            assert ready.status == 200
+            assert (ready.status, await ready.json()) == (200, {"ok": True, "slack": "http"})
         async with http.get(f"{bot.url}/metrics") as metrics:
             body = await metrics.text()
     assert 'incident_bot_commands_total{outcome="ok",subcommand="help"} 1.0' in body
@@ -77,7 +78,9 @@ async def test_a_migration_changed_after_it_ran_is_refused(migrated: str) -> Non
         await conn.close()
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """This checkout's CLI (not whichever one the venv has installed)."""
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "bot.cli", *args],
@@ -85,7 +88,10 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
         text=True,
         timeout=60,
         check=False,
-        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={
+            **(os.environ if env is None else env),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        },
         cwd=cwd,
     )
 

@@ -122,11 +122,14 @@ async def test_the_cli_prints_the_stored_postmortem(
         out = capsys.readouterr().out
         by_number = await asyncio.to_thread(cli.main, ["postmortem", "1"])
         out_by_number = capsys.readouterr().out
+        by_id = await asyncio.to_thread(cli.main, ["postmortem", channel.id])
+        out_by_id = capsys.readouterr().out
         missing = await asyncio.to_thread(cli.main, ["postmortem", "#incident-19990101-001"])
     finally:
         structlog.reset_defaults()
     assert (printed, out.strip()) == (0, document)
     assert (by_number, out_by_number.strip()) == (0, document)
+    assert (by_id, out_by_id.strip()) == (0, document)
     assert missing == 1
     assert "No incident is '#incident-19990101-001'" in capsys.readouterr().err
 

@@ -10,6 +10,7 @@ from bot.app import EXECUTORS, POOL, SLACK_SESSION, create_web_app, running
 from bot.config import Policy
 from bot.demo.sandbox import sandbox_settings
 from bot.demo.standin import SlackStandIn
+from bot.errors import CannotStart
 from bot.store.db import Pool
 from bot.store.migrate import MigrationError
 from tests.conftest import FakeClock
@@ -63,7 +64,7 @@ async def test_an_unreachable_database_stops_start_up_before_anything_opens(
     app = create_web_app(
         sandbox_settings(slack, database_url=nowhere), Policy(), clock, run_scheduler=False
     )
-    with pytest.raises(OSError, match="Connect call failed"):
+    with pytest.raises(CannotStart, match=r"cannot reach PostgreSQL at 127\.0\.0\.1:1 after 0 s"):
         async with running(app):
             pass
     assert POOL not in app

@@ -1,7 +1,9 @@
 """With LOG_FORMAT=json, every line on stderr is JSON: the bot's own and the libraries'."""
 
+import io
 import json
 import logging
+import sys
 
 import pytest
 import structlog
@@ -54,3 +56,31 @@ def test_configuring_twice_writes_each_library_line_once(
     logging.getLogger("slack_bolt.AsyncApp").error("Failed to run a listener")
     (line,) = stderr_lines(capsys)
     assert line["logger"] == "slack_bolt.AsyncApp"
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_console_lines_are_coloured_on_a_terminal_only_unless_no_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for colors, expected in ((True, True), (False, False)):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        configure("console", "INFO", colors=colors)
+        structlog.get_logger("bot.app").info("bot_ready", port=3000)
+        assert ("\x1b[" in terminal.getvalue()) is expected, colors
+
+
+def test_console_lines_to_a_file_or_pipe_are_plain(capsys: pytest.CaptureFixture[str]) -> None:
+    configure("console", "INFO", colors=True)
+    structlog.get_logger("bot.app").info("bot_ready", port=3000)
+    logging.getLogger("aiohttp.server").warning("Error handling request")
+    err = capsys.readouterr().err
+    assert "bot_ready" in err
+    assert "Error handling request" in err
+    assert "\x1b[" not in err
