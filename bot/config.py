@@ -182,6 +182,8 @@ class Action(_Strict):
     approvers: tuple[str, ...] | None = None
     approvals_required: int | None = Field(default=None, ge=1)
     self_approval: bool | None = None
+    requires: tuple[str, ...] = ()
+    """Checklists every item of which must be ticked before an approval counts."""
 
     _ids = field_validator("approvers")(_approver_ids)
 
@@ -217,6 +219,32 @@ class Action(_Strict):
 
     def env_names(self) -> set[str]:
         return set().union(*(placeholders.env_names(t) for t in self.templates()))
+
+
+class Checklist(_Strict):
+    """A runbook checklist posted in the incident channel as Block Kit checkboxes.
+
+    Its items are written out (`items`) or read from a Markdown runbook (`from:
+    runbooks/rollback.md#Pre-Rollback Checklist`, relative to the policy file: the heading's
+    `- [ ]` items; its title is the heading's unless `title` says otherwise). `post_on` says when
+    it is posted: on declare (for `severities`, all when unset), on resolve, or only on request
+    (`/incident checklist <name>`, and with the approval card of an action that `requires` it).
+    """
+
+    title: str | None = None
+    items: tuple[str, ...] = ()
+    source: str | None = Field(default=None, alias="from")
+    post_on: Literal["declare", "resolve", "request"] = "request"
+    severities: tuple[str, ...] | None = None
+
+
+class Targets(_Strict):
+    """How fast a severity should be handled, from runbook 000's success metrics: measured in
+    drill reports and post-mortems (time to first response is the severity's `respond_within`)."""
+
+    first_action: Duration | None = None
+    mitigate: Duration | None = None
+    resolve: Duration | None = None
 
 
 class Alerts(_Strict):
@@ -256,6 +284,12 @@ class Policy(_Strict):
         default_factory=lambda: {k: Action.model_validate(v) for k, v in DEFAULT_ACTIONS.items()}
     )
     alerts: Alerts = Alerts()
+    checklists: dict[str, Checklist] = Field(default_factory=dict)
+    drill_prefix: str = Field(default="drill", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")
+    drill_channel: str | None = None
+    """Where drills are announced; the announce channel when unset."""
+    targets: dict[str, Targets] = Field(default_factory=dict)
+    """Per severity key (`sev1`): first action, mitigation and resolution targets."""
     give_up_after: Duration = timedelta(hours=24)
     """How long an effect (a post, a channel, a call to another system) is retried through an
     outage before it is given up and reported."""
