@@ -24,8 +24,15 @@ TARGET_DATABASE = "incident_bot_demo_target"
 """Runbook 000's rollout_configuration lives here, next to the bot's own database."""
 
 
+def _bold(text: str) -> str:
+    """Bold on a terminal, plain in a file or pipe and whenever NO_COLOR is set."""
+    if sys.stdout.isatty() and load_settings(env_file=None).wants_color:
+        return f"\033[1m{text}\033[0m"
+    return text
+
+
 def _say(text: str) -> None:
-    print(f"\n\033[1m▸ {text}\033[0m", flush=True)
+    print(f"\n{_bold(f'▸ {text}')}", flush=True)
 
 
 class ScriptClock:
@@ -189,7 +196,7 @@ def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
         ("only bob sees (ephemeral)", render_ephemerals(slack, "bob")),
         (f"{postmortem.name} (shared in #{channel.name})", postmortem.content.decode()),
     ):
-        print(f"\n\033[1m┌─ {title} ─\033[0m\n{body}")
+        print(f"\n{_bold(f'┌─ {title} ─')}\n{body}")
 
 
 def _data_dir() -> Path:
@@ -198,7 +205,11 @@ def _data_dir() -> Path:
 
 
 async def run_demo(*, quiet_logs: bool = True) -> int:
-    configure("console", "WARNING" if quiet_logs else "INFO")
+    configure(
+        "console",
+        "WARNING" if quiet_logs else "INFO",
+        colors=load_settings(env_file=None).wants_color,
+    )
     database_url = os.environ.get("DATABASE_URL") or embedded_database_url(_data_dir())
     target_url = await runbook_targets.create_database(database_url, TARGET_DATABASE)
     await runbook_targets.reset(target_url)

@@ -30,3 +30,4 @@ def test_the_demo_plays_a_sev1_and_exits_zero(migrated: str, tmp_path: Path) -> 
     assert "Resolved: Checkout API returning 500s" in out
     assert "declared, 3 updates, resolved after" in out
     assert ":alarm_clock:" in out
+    assert "\033[" not in out + done.stderr  # piped, so plain: no ANSI escapes
