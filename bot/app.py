@@ -280,8 +280,8 @@ def _version() -> str:
 def _socket_mode(settings: Settings) -> CleanupCtx:
     """Also take Slack's traffic over Socket Mode (no public Request URL needed).
 
-    The socket connects in the background, retried until Slack answers: the HTTP routes
-    (`/healthz`, `/readyz`, `/metrics`, the alert webhooks) are served whatever Slack's state.
+    The socket connects in the background, retried with backoff until Slack answers: the HTTP
+    routes (`/healthz`, `/readyz`, `/metrics`, the alert webhooks) serve whatever Slack's state.
     The socket client asks for its URL through Bolt's client, so `SLACK_API_URL` holds here too.
     """
 

@@ -24,6 +24,9 @@ class SocketModeServer:
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, asyncio.Future[JSON]] = {}
         self.connected = asyncio.Event()
+        self.refusing = False
+        """While True, the WebSocket handshake is answered 503 (`apps.connections.open` still
+        hands out URLs): a client then fails on the socket, not on the Web API."""
 
     def route(self, app: web.Application) -> None:
         app.router.add_get("/socket-mode/{ticket}", self._connect)
@@ -36,6 +39,8 @@ class SocketModeServer:
         return 200, {"ok": True, "url": f"{ws_url}/socket-mode/{secrets.token_hex(8)}"}
 
     async def _connect(self, request: web.Request) -> web.WebSocketResponse:
+        if self.refusing:
+            raise web.HTTPServiceUnavailable
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_json(
