@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from bot.domain.backoff import retry_delay
 from bot.domain.clock import Clock
 from bot.domain.effects import Effect, NewEffect
 from bot.metrics import Metrics
@@ -69,9 +70,8 @@ class FollowUp:
 
 def backoff(attempts: int, retry_after: float | None) -> float:
     """Seconds before the next attempt: 0.5 s doubling to 10 s, jittered; at least Retry-After."""
-    base = min(0.5 * 2 ** max(attempts - 1, 0), 10.0)
-    pause = base * random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not security
-    return float(max(pause, retry_after or 0.0))
+    draw = random.random()  # noqa: S311 - spreading retries, not security
+    return max(retry_delay(attempts, draw, first=0.5, cap=10.0), retry_after or 0.0)
 
 
 class Dispatcher:

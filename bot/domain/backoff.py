@@ -1,7 +1,8 @@
-"""How long to wait before trying a connection again: doubling from 1 s to a minute, jittered.
+"""How long to wait before trying again: doubling, capped, jittered.
 
-Pure arithmetic, no I/O: the Socket Mode link (`bot/slack/socket_mode.py`) draws the random
-part and does the waiting.
+Pure arithmetic, no I/O: the Socket Mode link (`bot/slack/socket_mode.py`: 1 s doubling to a
+minute) and the outbox's dispatcher (`bot/outbox.py`: 0.5 s doubling to 10 s) draw the random
+part and do the waiting.
 """
 
 FIRST_DELAY = 1.0
@@ -15,10 +16,12 @@ _MAX_DOUBLINGS = 16
 """Past the cap, more doublings change nothing (and 2.0 ** 1100 would overflow a float)."""
 
 
-def retry_delay(failures: int, draw: float) -> float:
-    """Seconds to wait after `failures` failed attempts in a row (1 → 1 s, 2 → 2 s, 3 → 4 s …,
-    at most 60 s), less up to a fifth of it for `draw` in [0, 1): replicas that lost Slack at
-    the same moment do not all knock again at the same second.
+def retry_delay(
+    failures: int, draw: float, *, first: float = FIRST_DELAY, cap: float = MAX_DELAY
+) -> float:
+    """Seconds to wait after `failures` failed attempts in a row (1 → `first`, 2 → twice that,
+    3 → four times …, at most `cap`), less up to a fifth of it for `draw` in [0, 1): replicas
+    that lost Slack at the same moment do not all knock again at the same second.
     """
-    step = min(FIRST_DELAY * 2.0 ** min(max(failures - 1, 0), _MAX_DOUBLINGS), MAX_DELAY)
+    step = min(first * 2.0 ** min(max(failures - 1, 0), _MAX_DOUBLINGS), cap)
     return step * (1.0 - JITTER * draw)
