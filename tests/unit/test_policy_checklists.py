@@ -2,6 +2,8 @@
 Slack's limits, and what they name elsewhere in the policy, each problem at its file:line."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,8 @@ import pytest
 from bot.domain.checklist_items import MAX_ITEM_LENGTH, MAX_ITEMS
 from bot.policy.reading import load_policy, read_policy
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runbooks"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "runbooks"
 
 
 @pytest.fixture
@@ -199,3 +202,34 @@ def test_checklist_severities_are_loaded_as_severity_keys(policy_dir: Path) -> N
         "checklists:\n  sev1: {items: [Go], post_on: declare, severities: [p0, critical, sev2]}\n",
     )
     assert load_policy(path).checklists["sev1"].severities == ("sev1", "sev2")
+
+
+def test_check_config_fails_on_a_missing_heading_naming_file_line_and_path(
+    policy_dir: Path,
+) -> None:
+    path = _write(
+        policy_dir,
+        "checklists:\n"
+        "  pre-rollback: {from: runbooks/rollback.md#Pre-Rollback Checklist}\n"
+        "  during: {from: runbooks/rollback.md#During Rollback}\n",
+    )
+    done = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot.cli", "check-config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "test-secret",
+        },
+        cwd=policy_dir,
+    )
+    assert done.returncode == 2
+    assert (
+        f"error: {path}:3: checklists.during.from: runbooks/rollback.md has no heading"
+        " 'During Rollback'; closest:" in done.stdout
+    )
+    assert "pre-rollback" not in done.stdout.split("error:", 1)[1]
