@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.checklist_items import MAX_ITEM_LENGTH, MAX_ITEMS
 from bot.policy.reading import load_policy, read_policy
+from bot.policy.view import effective_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "runbooks"
@@ -233,3 +234,16 @@ def test_check_config_fails_on_a_missing_heading_naming_file_line_and_path(
         " 'During Rollback'; closest:" in done.stdout
     )
     assert "pre-rollback" not in done.stdout.split("error:", 1)[1]
+
+
+def test_the_shown_policy_writes_runbook_items_out_and_reads_back_alike(policy_dir: Path) -> None:
+    path = _write(policy_dir, "checklists:\n  verify: {from: runbooks/rollback.md#Verification}\n")
+    shown = policy_dir / "elsewhere" / "shown.yaml"
+    shown.parent.mkdir()
+    shown.write_text(effective_yaml(load_policy(path)))
+    again = load_policy(shown).checklists["verify"]
+    assert (again.title, again.items, again.source) == (
+        "Verification",
+        ("`__init__` imports cleanly", "Health check passes"),
+        None,
+    )
