@@ -8,7 +8,8 @@ would be and strict where a checkbox could be invented:
   (`üìà Success Metrics`); `heading_key` is how a heading is named from elsewhere.
 - **Task items** are list items with a box: `- [ ]`, `- [x]`, `* [ ]`, `+ [ ]`, `1. [ ]`,
   `1) [x]`. An item belongs to the nearest heading above it; a nested heading's items are that
-  heading's, not its parent's. An indented line right under an item (no blank line between)
+  heading's, not its parent's; items before the first heading belong to none and are not read.
+  Setext headings (text underlined with `===`) are not read as headings. An indented line right under an item (no blank line between)
   continues its text.
 - **Nested lists are flattened.** A list item nested under a task item, with or without a box,
   is a step of it and becomes an item of its own, in document order, with its `depth` (1 under
