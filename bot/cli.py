@@ -1,4 +1,4 @@
-"""The `incident-bot` command: serve, demo, migrate, check-config, doctor, postmortem."""
+"""The `incident-bot` command: serve, demo, migrate, check-config, doctor, postmortem, runbook."""
 
 import argparse
 import asyncio
@@ -132,6 +132,18 @@ def print_postmortem(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_runbooks(args: argparse.Namespace) -> int:
+    """The fragment on stdout, what was left out on stderr: `> checklists.yaml` keeps only the
+    fragment. Exit 0 every file gave checklists, 1 some did, 2 none did."""
+    from bot.policy.runbook_import import import_runbooks as read_checklists
+
+    found = read_checklists(args.files)
+    print(found.fragment(), end="")
+    for note in found.notes:
+        print(note, file=sys.stderr)
+    return found.exit_code
+
+
 def demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -184,6 +196,15 @@ def main(argv: list[str] | None = None) -> int:
         help="the incident: its channel (#incident-20261124-001), the channel's id, or its number",
     )
     postmortem.set_defaults(run=print_postmortem)
+    runbook = commands.add_parser("runbook", help="read a team's Markdown runbooks")
+    runbook_commands = runbook.add_subparsers(dest="runbook_command", required=True)
+    importing = runbook_commands.add_parser(
+        "import",
+        help="print a `checklists:` policy fragment, one checklist per heading with task items; "
+        "exit 0 every file gave some, 1 some did, 2 none did",
+    )
+    importing.add_argument("files", nargs="+", metavar="FILE.md", help="Markdown runbooks")
+    importing.set_defaults(run=import_runbooks)
     for waiting in (serving, migrating, postmortem):
         waiting.add_argument(
             "--wait-for-db",

@@ -10,11 +10,12 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,7 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.domain import placeholders
+from bot.domain import checklist_items, placeholders
 from bot.domain.alert_routes import AlertRoute
 from bot.domain.durations import Duration
 from bot.domain.params import ActionParam
@@ -221,6 +222,15 @@ class Action(_Strict):
         return set().union(*(placeholders.env_names(t) for t in self.templates()))
 
 
+def _fits_a_checkbox(item: str) -> str:
+    if problem := checklist_items.item_problem(item):
+        raise ValueError(problem)
+    return item
+
+
+ChecklistItem = Annotated[str, AfterValidator(_fits_a_checkbox)]
+
+
 class Checklist(_Strict):
     """A runbook checklist posted in the incident channel as Block Kit checkboxes.
 
@@ -232,10 +242,32 @@ class Checklist(_Strict):
     """
 
     title: str | None = None
-    items: tuple[str, ...] = ()
+    items: tuple[ChecklistItem, ...] = ()
     source: str | None = Field(default=None, alias="from")
     post_on: Literal["declare", "resolve", "request"] = "request"
     severities: tuple[str, ...] | None = None
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _items_trimmed(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return tuple(item.strip() if isinstance(item, str) else item for item in value)
+        return value
+
+    @field_validator("items")
+    @classmethod
+    def _not_too_many(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        if len(items) > checklist_items.MAX_ITEMS:
+            raise ValueError(checklist_items.count_problem(len(items)))
+        return items
+
+    @model_validator(mode="after")
+    def _items_or_from(self) -> Self:
+        if self.items and self.source:
+            raise ValueError("give `items` or `from`, not both")
+        if not self.items and not self.source:
+            raise ValueError("give its `items`, or `from: runbook.md#Heading` to read them")
+        return self
 
 
 class Targets(_Strict):
@@ -314,6 +346,18 @@ class Policy(_Strict):
         """The environment variables the actions need: DSNs and `${ENV}` secrets."""
         names = {d.dsn_env for d in self.databases.values()}
         return names.union(*(a.env_names() for a in self.actions.values()))
+
+    @field_validator("checklists")
+    @classmethod
+    def _titled(cls, checklists: dict[str, Checklist]) -> dict[str, Checklist]:
+        """A checklist written out without a title goes by its name; one read `from` a runbook
+        takes its heading's when the file is read (`bot.policy.checklist_sources`)."""
+        return {
+            name: checklist.model_copy(update={"title": name})
+            if checklist.title is None and checklist.source is None
+            else checklist
+            for name, checklist in checklists.items()
+        }
 
     @field_validator("severities", mode="before")
     @classmethod

@@ -1,8 +1,8 @@
 """Reading the policy file with every problem found in one pass, never in rounds.
 
 Each top-level section is validated on its own, so one bad section hides nothing in the others;
-in `severities`, `databases` and `actions` each broken entry is left out and the sound ones are
-kept, so the rules across sections still run on them (`bot.policy.rules`).
+in `severities`, `databases`, `actions`, `checklists` and `targets` each broken entry is left
+out and the sound ones are kept, so the rules across sections still run on them (`bot.policy.rules`).
 """
 
 from collections.abc import Mapping
@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails
 
 from bot.config import SECTION_BY_SECTION, Policy
 from bot.errors import UsageError
+from bot.policy.checklist_sources import read_sources, with_severity_keys
 from bot.policy.document import Loc, Located, PolicyDocument, read_document
 from bot.policy.merge import KEYED_SECTIONS, REPLACE, replace_problem, with_defaults
 from bot.policy.rules import cross_section_problems
@@ -64,6 +65,10 @@ def read_policy(path: Path | None) -> PolicyReading:
     policy = Policy.model_validate(usable, context=SECTION_BY_SECTION)
     problems = [p for s in sections.values() for p in s.problems]
     problems.extend(cross_section_problems(policy, broken, unsound))
+    if "checklists" in usable:
+        base = document.path.parent if document.path is not None else Path()
+        policy, unreadable = read_sources(with_severity_keys(policy), base)
+        problems.extend(unreadable)
     problems.sort(key=lambda problem: document.line(problem.loc) or 0)
     return PolicyReading(document, policy, tuple(problems), broken, unsound)
 
@@ -87,7 +92,23 @@ def _read_section(section: str, value: object) -> _Section:
         return _Section([], value)
     if section in KEYED_SECTIONS and isinstance(value, Mapping):
         return _sound_entries(section, value, problems)
+    if section in NAMED_SECTIONS and isinstance(value, Mapping):
+        return _sound_names(section, value, problems)
     return _Section(problems)
+
+
+NAMED_SECTIONS = frozenset({"checklists", "targets"})
+"""Sections of named entries with no defaults: a broken entry is left out, the others kept."""
+
+
+def _sound_names(section: str, value: Mapping[str, Any], problems: list[Located]) -> _Section:
+    if any(len(problem.loc) < 2 for problem in problems):
+        return _Section(problems)
+    bad = {str(problem.loc[1]) for problem in problems}
+    sound = {k: v for k, v in value.items() if str(k) not in bad}
+    if _problems(section, sound):
+        return _Section(problems)
+    return _Section(problems, sound, frozenset(bad))
 
 
 def _sound_entries(section: str, value: Mapping[str, Any], problems: list[Located]) -> _Section:

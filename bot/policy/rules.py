@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 _ACTION_NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 
 Unsound = Mapping[str, Collection[str]]
-"""Per keyed section (`severities`, `databases`, `actions`), the names of entries left out of the
+"""Per section of named entries (`severities`, `databases`, `actions`, `checklists`,
+`targets`), the names of entries left out of the
 policy for problems of their own (severities with their aliases, lowercased): they exist."""
 
 
@@ -78,11 +79,53 @@ def _route_actions(policy: "Policy", unsound: Unsound) -> Iterator[Located]:
                 )
 
 
+def _checklist_severities(policy: "Policy", unsound: Unsound) -> Iterator[Located]:
+    for name, checklist in policy.checklists.items():
+        for word in checklist.severities or ():
+            if word.lower() in unsound.get("severities", ()):
+                continue
+            try:
+                policy.severities.resolve(word)
+            except UsageError as error:
+                yield Located(("checklists", name, "severities"), error.message)
+
+
+def _action_requires(policy: "Policy", unsound: Unsound) -> Iterator[Located]:
+    known = [*policy.checklists, *unsound.get("checklists", ())]
+    for name, action in policy.actions.items():
+        for checklist in action.requires:
+            if checklist not in known:
+                yield Located(
+                    ("actions", name, "requires"),
+                    f"{checklist!r} is not one of this policy's checklists"
+                    f" ({', '.join(policy.checklists) or 'none defined'})",
+                )
+
+
+def _target_severities(policy: "Policy", unsound: Unsound) -> Iterator[Located]:
+    """Targets are keyed by a severity's key, the one incidents carry, not by an alias."""
+    keys = [level.key for level in policy.severities.levels]
+    for word in policy.targets:
+        if word in keys or word.lower() in unsound.get("severities", ()):
+            continue
+        try:
+            key = policy.severities.resolve(word).key
+        except UsageError:
+            yield Located(
+                ("targets", word), f"{word!r} is not a severity of this policy ({', '.join(keys)})"
+            )
+        else:
+            yield Located(("targets", word), f"{word!r} is an alias: write the severity, {key!r}")
+
+
 RULES = (
     Rule(frozenset({"actions"}), _action_names),
     Rule(frozenset({"actions", "databases"}), _action_databases),
     Rule(frozenset({"alerts", "severities"}), _route_severities),
     Rule(frozenset({"alerts", "actions"}), _route_actions),
+    Rule(frozenset({"checklists", "severities"}), _checklist_severities),
+    Rule(frozenset({"actions", "checklists"}), _action_requires),
+    Rule(frozenset({"targets", "severities"}), _target_severities),
 )
 
 

@@ -35,7 +35,21 @@ def summary(policy: Policy, path: Path | None) -> list[str]:
         f"  escalation: {steps or 'none'}",
         f"  approvals: {approvers}; {policy.approvals.required} needed",
         f"  actions: {', '.join(policy.actions) or 'none'}; alert routes: {len(policy.alerts.routes)}",
+        *_checklists(policy),
     ]
+
+
+def _checklists(policy: Policy) -> list[str]:
+    """`  checklists: pre-rollback (12 items, from runbooks/rollback.md), …`, when there are any."""
+    if not policy.checklists:
+        return []
+    described = (
+        f"{name} ({len(c.items)} items"
+        + (f", from {c.source.partition('#')[0].strip()}" if c.source else "")
+        + ")"
+        for name, c in policy.checklists.items()
+    )
+    return [f"  checklists: {', '.join(described)}"]
 
 
 def effective_yaml(policy: Policy) -> str:
@@ -47,6 +61,9 @@ def effective_yaml(policy: Policy) -> str:
     }
     for section in KEYED_SECTIONS:
         data[section] = {REPLACE: True, **data[section]}
+    for checklist in data["checklists"].values():
+        if checklist.get("items"):
+            checklist.pop("from", None)  # read already: the items stand on their own
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -11,7 +11,16 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from bot.config import Action, Alerts, Approvals, Database, EscalationStep, Policy
+from bot.config import (
+    Action,
+    Alerts,
+    Approvals,
+    Checklist,
+    Database,
+    EscalationStep,
+    Policy,
+    Targets,
+)
 from bot.domain.alert_routes import AlertRoute
 from bot.domain.params import ActionParam
 from bot.domain.severity import SeverityLevel
@@ -69,6 +78,11 @@ def test_the_example_carries_what_the_doc_says() -> None:
     }
     sev1_route = policy.alerts.routes[0]
     assert (sev1_route.declare, sev1_route.suggest) == ("sev1", ("kill",))
+    pre_rollback = policy.checklists["pre-rollback"]
+    assert pre_rollback.title == "Pre-Rollback Checklist"
+    assert pre_rollback.items[:2] == ("Emergency backup created", "Rollback target identified")
+    assert len(pre_rollback.items) == 12
+    assert policy.actions["rollback"].requires == ("pre-rollback",)
 
 
 def test_the_example_pings_people_as_slack_writes_them() -> None:
@@ -97,7 +111,18 @@ def test_the_doc_names_every_top_level_key_of_the_policy() -> None:
 
 @pytest.mark.parametrize(
     "model",
-    [SeverityLevel, EscalationStep, Approvals, Database, Action, ActionParam, Alerts, AlertRoute],
+    [
+        SeverityLevel,
+        EscalationStep,
+        Approvals,
+        Database,
+        Action,
+        ActionParam,
+        Alerts,
+        AlertRoute,
+        Checklist,
+        Targets,
+    ],
 )
 def test_the_doc_names_every_field_of_each_section(model: type[BaseModel]) -> None:
     documented = _documented_names(DOC.read_text())
