@@ -154,6 +154,7 @@ async def test_an_expired_request_says_so_and_cannot_run(
     card = await request(bot, channel, "kill")
     clock.advance(minutes=15)
     await bot.services.scheduler.run_due()
+    await bot.settle()  # the card's edit is an effect: delivered by the outbox
 
     assert card.text.startswith(":hourglass: *Expired:* `kill` — Emergency stop")
     assert "*Expired* at 09:45 UTC without approval — nothing ran." in card.text
