@@ -25,6 +25,7 @@ from bot.services import approvals
 from bot.services.alerts import AlertService
 from bot.services.approvals import ApprovalService
 from bot.services.background import Background
+from bot.services.checklists import ChecklistService
 from bot.services.container import Services
 from bot.services.context import Answers, Invocation, Reply
 from bot.services.incidents import IncidentService
@@ -41,6 +42,7 @@ from bot.slack.interactions import (
     Malformed,
     RequestFromAlert,
     Snooze,
+    Tick,
     UpdateForm,
     UpdateWanted,
     read_click,
@@ -61,6 +63,7 @@ NAMES: dict[type, str] = {
     DeclareFromAlert: "declare_from_alert",
     RequestFromAlert: "request_from_alert",
     UpdateForm: "update_form",
+    Tick: "checklist_tick",
 }
 """The `interaction` label of the metrics, and the name of the work in the logs."""
 CLICK, FORM = "click", "form"
@@ -75,6 +78,7 @@ class Interactions:
     incidents: IncidentService
     alerts: AlertService
     reminders: Reminders
+    checklists: ChecklistService
     slack: SlackGateway
     compose: Composer
     metrics: Metrics
@@ -156,6 +160,9 @@ class Interactions:
             case RequestFromAlert():
                 clicked = button.click
                 return self.run_command(button.as_text(), _who(clicked), clicked.response_url)
+            case Tick():
+                structlog.contextvars.bind_contextvars(checklist_id=button.checklist_id)
+                return self.checklists.tick(button, reply)
             case _:
                 assert_never(button)
 
@@ -207,6 +214,7 @@ def register(app: AsyncApp, services: Services) -> None:
         incidents=services.incidents,
         alerts=services.alerts,
         reminders=services.reminders,
+        checklists=services.checklists,
         slack=services.slack,
         compose=services.compose,
         metrics=services.metrics,

@@ -101,9 +101,7 @@ class Progress:
         return self.done == self.total
 
 
-def progress_of(
-    name: str, title: str, items: Sequence[str], posted: Checklist | None
-) -> Progress:
+def progress_of(name: str, title: str, items: Sequence[str], posted: Checklist | None) -> Progress:
     """The progress of checklist `name`: its posted state, else all of its policy's items open."""
     if posted is None:
         return Progress(name, title, 0, len(items), tuple(items), is_posted=False)

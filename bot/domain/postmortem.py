@@ -261,6 +261,7 @@ def _step(entry: Entry, row: Row, names: Mapping[str, str]) -> ActionStep:
 _REFUSALS: dict[str, str] = {
     Refusal.SELF: "the requester may not approve their own request",
     Refusal.NOT_APPROVER: "not one of the approvers",
+    Refusal.INCOMPLETE: "a required checklist was not complete",
 }
 
 

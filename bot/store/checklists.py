@@ -66,7 +66,9 @@ async def insert(
 
 async def get(conn: Connection, checklist_id: int, *, for_update: bool = False) -> Checklist | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM checklists WHERE id = $1{lock}", checklist_id)
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM checklists WHERE id = $1{lock}", checklist_id
+    )
     return await _checklist(conn, row)
 
 
