@@ -187,6 +187,10 @@ async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> Non
         await box.slack.wait_for(_posted(channel.id, note.partition(": ")[2]))
 
 
+def _reminded(channel_id: str) -> Callable[[SlackStandIn], bool]:
+    return lambda slack: any(m.text.startswith(":alarm_clock:") for m in slack.messages(channel_id))
+
+
 def _posted(channel_id: str, words: str) -> Callable[[SlackStandIn], bool]:
     return lambda slack: any(words in m.text for m in slack.messages(channel_id))
 
@@ -195,6 +199,7 @@ async def _reminder_and_update_form(box: Sandbox, channel: Channel) -> None:
     """Ten quiet minutes (the demo policy's SEV-1 cadence): the reminder, then its update form."""
     _say("ten minutes without an update: the bot reminds the commander")
     await box.services.scheduler.run_due()
+    await box.slack.wait_for(_reminded(channel.id))
     reminder = next(m for m in box.slack.messages(channel.id) if m.text.startswith(":alarm_clock:"))
     _say("bob clicks “Post update” and fills in the form")
     await box.sender.click("bob", channel.id, reminder.ts, "reminder.post_update")

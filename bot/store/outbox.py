@@ -99,18 +99,23 @@ async def record_edit(conn: Connection, edit: NewEffect, *, now: datetime) -> in
     `chat.update`); one already being delivered is left to finish and this one follows it in the
     lane. A coalesce key would not do: it keeps the first waiting edit, with its stale render.
     Callers serialise the edits of one message (they hold the row the message shows)."""
+    # The NOTIFY matters: a dispatcher whose claim skipped the row while this held it sleeps
+    # until woken, and an UPDATE wakes nobody by itself.
     refreshed: int | None = await conn.fetchval(
-        """UPDATE outbox SET args = $4
-           WHERE id = (SELECT id FROM outbox
-                       WHERE lane = $1 AND state = 'pending' AND method = 'update'
-                         AND args->>'channel' = $2 AND args->>'ts' = $3
-                       ORDER BY id DESC LIMIT 1)
-             AND state = 'pending'
-           RETURNING id""",
+        """WITH refreshed AS (
+               UPDATE outbox SET args = $4
+               WHERE id = (SELECT id FROM outbox
+                           WHERE lane = $1 AND state = 'pending' AND method = 'update'
+                             AND args->>'channel' = $2 AND args->>'ts' = $3
+                           ORDER BY id DESC LIMIT 1)
+                 AND state = 'pending'
+               RETURNING id)
+           SELECT id FROM refreshed, pg_notify($5, '')""",
         edit.lane,
         edit.args["channel"],
         edit.args["ts"],
         edit.args,
+        WAKE_CHANNEL,
     )
     if refreshed is not None:
         return refreshed
