@@ -62,6 +62,7 @@ class Desk:
                 postmortems=services.postmortems,
                 approvals=services.approvals,
                 compose=services.compose,
+                checklists=services.checklists,
             ),
             services.slack,
             services.metrics,

@@ -15,6 +15,7 @@ from bot.demo import runbook_targets
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.domain.durations import format_duration
+from bot.domain.runbook_actions import DEFAULT_ACTIONS
 from bot.domain.severity import DEFAULT_SEVERITIES
 from bot.logging import configure
 from bot.store import incidents
@@ -78,11 +79,46 @@ async def _kill_switch(box: Sandbox, channel: Channel, target_url: str) -> None:
     _say("bob clicks Approve on his own request: refused")
     await box.sender.click("bob", channel.id, card.ts, "approval.approve")
     await slack.wait_for(lambda s: any("someone else" in e.text for e in s.ephemerals("bob")))
+    await _pre_rollback_gate(box, channel, card)
 
     _say("alice approves: the bot runs it once, verifies it and posts the outcome")
     await box.sender.click("alice", channel.id, card.ts, "approval.approve")
     await slack.wait_for(lambda s: bool(slack.replies(channel.id, card.ts)))
     _say(f"the row after: {await _row(target_url)}")
+
+
+PRE_ROLLBACK = (
+    "Emergency backup created",
+    "Rollback target identified",
+    "Impact assessed",
+    "Stakeholders notified",
+)
+"""The safety checks of runbook 001's Pre-Rollback Checklist, which the demo's `kill` requires."""
+
+
+def _checklist(slack: SlackStandIn, channel: Channel) -> Message | None:
+    return next((m for m in slack.messages(channel.id) if m.text.startswith("Pre-Rollback")), None)
+
+
+async def _pre_rollback_gate(box: Sandbox, channel: Channel, card: Message) -> None:
+    """Runbook 001's pre-rollback checks gate the kill: Approve is refused until all are ticked."""
+    slack = box.slack
+    await slack.wait_for(lambda s: _checklist(s, channel) is not None)
+    checklist = _checklist(slack, channel)
+    assert checklist is not None  # noqa: S101 - waited for just above
+    _say("the kill requires runbook 001's pre-rollback checklist: carol ticks two of its items")
+    for item in PRE_ROLLBACK[:2]:
+        await box.sender.tick("carol", channel.id, checklist.ts, item)
+        await box.settle()
+
+    _say("alice clicks Approve: refused, two items are still open")
+    await box.sender.click("alice", channel.id, card.ts, "approval.approve")
+    await slack.wait_for(lambda s: any("Still to tick" in e.text for e in s.ephemerals("alice")))
+
+    _say("carol ticks the last two; the checklist and the card show 4/4")
+    for item in PRE_ROLLBACK[2:]:
+        await box.sender.tick("carol", channel.id, checklist.ts, item)
+        await box.settle()
 
 
 async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
@@ -158,6 +194,10 @@ async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> Non
         await box.slack.wait_for(_posted(channel.id, note.partition(": ")[2]))
 
 
+def _reminded(channel_id: str) -> Callable[[SlackStandIn], bool]:
+    return lambda slack: any(m.text.startswith(":alarm_clock:") for m in slack.messages(channel_id))
+
+
 def _posted(channel_id: str, words: str) -> Callable[[SlackStandIn], bool]:
     return lambda slack: any(words in m.text for m in slack.messages(channel_id))
 
@@ -166,6 +206,7 @@ async def _reminder_and_update_form(box: Sandbox, channel: Channel) -> None:
     """Ten quiet minutes (the demo policy's SEV-1 cadence): the reminder, then its update form."""
     _say("ten minutes without an update: the bot reminds the commander")
     await box.services.scheduler.run_due()
+    await box.slack.wait_for(_reminded(channel.id))
     reminder = next(m for m in box.slack.messages(channel.id) if m.text.startswith(":alarm_clock:"))
     _say("bob clicks “Post update” and fills in the form")
     await box.sender.click("bob", channel.id, reminder.ts, "reminder.post_update")
@@ -181,10 +222,19 @@ async def _reminder_and_update_form(box: Sandbox, channel: Channel) -> None:
 
 
 def demo_policy() -> Policy:
-    """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon."""
+    """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon,
+    and the kill switch gated by runbook 001's pre-rollback safety checks."""
     severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
     severities["sev1"]["update_every"] = "10m"
-    return Policy.model_validate({"severities": severities})
+    kill = {**DEFAULT_ACTIONS["kill"], "requires": ["pre-rollback"]}
+    checklists = {"pre-rollback": {"title": "Pre-Rollback Checklist", "items": list(PRE_ROLLBACK)}}
+    return Policy.model_validate(
+        {
+            "severities": severities,
+            "actions": {**DEFAULT_ACTIONS, "kill": kill},
+            "checklists": checklists,
+        }
+    )
 
 
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:

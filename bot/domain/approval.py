@@ -77,6 +77,8 @@ class Refusal(StrEnum):
     CLOSED = "closed"
     EXPIRED = "expired"
     WRONG_CARD = "wrong_card"
+    INCOMPLETE = "checklist_incomplete"
+    """Approve waits until every item of the checklists the action requires is ticked."""
 
     @property
     def is_stamped(self) -> bool:

@@ -111,6 +111,13 @@ class RequestAction:
     dry_run: bool
 
 
+@dataclass(frozen=True)
+class ShowChecklists:
+    """`/incident checklist [name]`: list the checklists with their progress, or post one."""
+
+    name: str | None
+
+
 Command = (
     Declare
     | PostUpdate
@@ -125,6 +132,7 @@ Command = (
     | WritePostmortem
     | ListActions
     | RequestAction
+    | ShowChecklists
 )
 
 

@@ -22,6 +22,7 @@ from bot.domain.commands import (
     RequestAction,
     Resolve,
     Role,
+    ShowChecklists,
     ShowTimeline,
 )
 from bot.domain.severity import SeverityPolicy
@@ -134,6 +135,17 @@ def parse_timeline(typed: Typed) -> ShowTimeline:
 def parse_note(typed: Typed) -> AddNote:
     tag, text = tag_note(_require_text(typed.rest, "note", MAX_TEXT))
     return AddNote(_require_text(text, "note", MAX_TEXT), tag)
+
+
+def parse_checklist(typed: Typed) -> ShowChecklists:
+    """`checklist` alone lists them; `checklist <name>` posts one (names are one word)."""
+    if not typed.rest:
+        return ShowChecklists(None)
+    if len(typed.rest.split()) > 1:
+        raise UsageError(
+            "Name one checklist: its name is one word, as `/incident checklist` lists."
+        )
+    return ShowChecklists(typed.rest)
 
 
 def parse_help(_: Typed) -> Help:

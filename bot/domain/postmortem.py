@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from bot.domain.approval import Refusal
+from bot.domain.checklists import Checklist
 from bot.domain.incident import Incident
 from bot.domain.keytimes import KeyTime, key_times
 from bot.domain.markdown import from_slack
@@ -108,6 +109,57 @@ class Facts:
     activity: Activity
     impacts: list[Noted]
     """Impact as reported in updates (the update form asks for it), oldest first."""
+
+
+@dataclass(frozen=True)
+class CheckedItem:
+    """One item of a checklist as the Checklists section shows it."""
+
+    is_checked: bool
+    text: str
+    who: str
+    at: datetime | None
+
+    @property
+    def mark(self) -> str:
+        return "✓" if self.is_checked else "✗"
+
+
+@dataclass(frozen=True)
+class ChecklistReport:
+    """A checklist posted in the incident, each item ✓ or ✗ with who ticked it and when."""
+
+    name: str
+    title: str
+    progress: str
+    items: list[CheckedItem]
+    missing: list[str]
+    is_called_out: bool
+    """Posted on declare and left incomplete: the response skipped part of its runbook."""
+
+
+def checklist_reports(
+    checklists: Sequence[Checklist], names: Mapping[str, str]
+) -> list[ChecklistReport]:
+    return [
+        ChecklistReport(
+            name=checklist.name,
+            title=checklist.title,
+            progress=checklist.progress,
+            items=[
+                CheckedItem(
+                    item.is_checked,
+                    item.text,
+                    names.get(item.checked_by, item.checked_by) if item.checked_by else "",
+                    item.checked_at,
+                )
+                for item in checklist.items
+            ],
+            missing=checklist.missing,
+            is_called_out=checklist.post_on == "declare" and not checklist.is_complete,
+        )
+        for checklist in checklists
+    ]
 
 
 def people_in(entries: Sequence[Entry]) -> set[str]:
@@ -261,6 +313,7 @@ def _step(entry: Entry, row: Row, names: Mapping[str, str]) -> ActionStep:
 _REFUSALS: dict[str, str] = {
     Refusal.SELF: "the requester may not approve their own request",
     Refusal.NOT_APPROVER: "not one of the approvers",
+    Refusal.INCOMPLETE: "a required checklist was not complete",
 }
 
 

@@ -42,6 +42,8 @@ class Section(StrEnum):
     """Alerts attached to the incident."""
     ACTION = "action"
     """A step of a requested action: requested, approved, refused, executed…"""
+    CHECKLIST = "checklist"
+    """An item of a runbook checklist ticked or unticked: "checklist: item"."""
 
 
 class Kind(StrEnum):
@@ -72,6 +74,8 @@ class Kind(StrEnum):
     ACTION_FAILED = "action_failed"
     ACTION_EXPIRED = "action_expired"
     ACTION_UNKNOWN = "action_unknown"
+    CHECKLIST_ITEM_CHECKED = "checklist_item_checked"
+    CHECKLIST_ITEM_UNCHECKED = "checklist_item_unchecked"
 
     @property
     def label(self) -> str:
@@ -118,6 +122,8 @@ _SECTIONS = {
     Kind.ESCALATION: Section.REMINDER,
     Kind.ALERT_ATTACHED: Section.ALERT,
     **{kind: Section.ACTION for kind in ACTION_KINDS},
+    Kind.CHECKLIST_ITEM_CHECKED: Section.CHECKLIST,
+    Kind.CHECKLIST_ITEM_UNCHECKED: Section.CHECKLIST,
 }
 
 

@@ -31,14 +31,17 @@ from bot.domain.approval import (
     judge_approval,
     judge_denial,
 )
+from bot.domain.checklists import Checklist, Progress
 from bot.domain.clock import Clock
 from bot.domain.commands import RequestAction
 from bot.domain.effects import Effect, NewEffect
+from bot.domain.incident import Incident
 from bot.domain.params import bind
 from bot.domain.timeline import Kind
 from bot.errors import NotAllowed, NotFound
 from bot.outbox import FollowUp
 from bot.scheduler import Run
+from bot.services.checklists import ChecklistService
 from bot.services.context import Invocation, claim_delivery, incident_of_channel
 from bot.slack import effects
 from bot.slack.approval_cards import ApprovalCards, ListedAction, approvers_of
@@ -81,15 +84,18 @@ class ApprovalService:
         clock: Clock,
         catalog: Catalog,
         executors: Executors,
+        checklists: ChecklistService | None = None,
     ) -> None:
         """`executors` are opened and closed by whoever owns the process's resources (the app);
-        `gateway` only looks up who may approve (a read: it never changes Slack)."""
+        `gateway` only looks up who may approve (a read: it never changes Slack); `checklists`
+        are the gates of the actions that `requires` them."""
         self.pool = pool
         self.slack = gateway
         self.cards = ApprovalCards(templates)
         self.clock = clock
         self.catalog = catalog
         self.runner = Runner(catalog, executors, clock)
+        self.checklists = checklists
 
     def follow_ups(self) -> dict[str, FollowUp]:
         """Registered with the dispatcher: what runs when a card has been posted."""
@@ -154,6 +160,7 @@ class ApprovalService:
                 rule=entry.rule,
             )
             await ledger.stamp(conn, request, Kind.ACTION_REQUESTED, who.user_id, now)
+            await self._post_gates(conn, incident, entry.name)
             await jobs.schedule(
                 conn,
                 jobs.NewJob(
@@ -165,15 +172,55 @@ class ApprovalService:
                 ),
                 now=now,
             )
+            card = await self._card(conn, request)
             await outbox.record(
-                conn, self._card_post(request, _notify(who.notify, request)), now=now
+                conn, self._card_post(request, card, _notify(who.notify, request)), now=now
             )
         return request
 
-    def _card_post(self, request: ApprovalRequest, notify: Notify) -> NewEffect:
+    async def _post_gates(self, conn: Connection, incident: Incident, action: str) -> None:
+        """The checklists the action requires are posted with its card, if they are not yet."""
+        if self.checklists is None:
+            return
+        for name in self._requires(action):
+            await self.checklists.ensure_posted(conn, incident, name)
+
+    def _requires(self, action: str) -> tuple[str, ...]:
+        """The checklists that must be complete before Approve counts for `action`."""
+        try:
+            return self.catalog.get(action).action.requires
+        except NotFound:
+            return ()
+
+    async def _gates(self, conn: Connection, request: ApprovalRequest) -> list[Progress]:
+        names = list(self._requires(request.action))
+        if not names or self.checklists is None:
+            return []
+        return await self.checklists.gates(conn, request.incident_id, names)
+
+    async def _card(self, conn: Connection, request: ApprovalRequest) -> SlackMessage:
+        """The card as it stands, with the progress of the checklists its action requires."""
+        return self.cards.card(request, self._title(request), await self._gates(conn, request))
+
+    async def checklist_changed(self, conn: Connection, checklist: Checklist) -> None:
+        """A checklist's ticks changed: the pending cards that require it show its progress.
+        Each request's row is held while its card is drawn, so a decision taken meanwhile is
+        drawn after this, never under it."""
+        for pending in await approvals.pending_of_incident(conn, checklist.incident_id):
+            if checklist.name not in self._requires(pending.action):
+                continue
+            request = await approvals.get(conn, pending.id, for_update=True)
+            if request is None or request.status is not ApprovalStatus.PENDING:
+                continue
+            if request.message_ts is not None:
+                card = await self._card(conn, request)
+                edit = self._edit(request, request.message_ts, card, None)
+                await outbox.record_edit(conn, edit, now=self.clock())
+
+    def _card_post(self, request: ApprovalRequest, card: SlackMessage, notify: Notify) -> NewEffect:
         post = effects.post(
             request.channel_id,
-            self.cards.card(request, self._title(request)),
+            card,
             about=f"post the approval card for `{request.action}`",
             incident_id=request.incident_id,
             then_do=CARD_POSTED,
@@ -188,7 +235,7 @@ class ApprovalService:
         request = await approvals.set_message_ts(conn, int(effect.args[REQUEST_ID]), ts)
         if request is None:
             return
-        card = self.cards.card(request, self._title(request))
+        card = await self._card(conn, request)
         if not _shows(effect.args, card):
             await outbox.record(conn, self._edit(request, ts, card, None), now=self.clock())
         if _ran(request):
@@ -234,12 +281,32 @@ class ApprovalService:
             if current is None:
                 raise NotFound("The request vanished.")
             verdict = judge(current, click.user_id, allowed, now)
+            counts = verdict.event in (ApprovalEvent.VOTE, ApprovalEvent.APPROVE)
+            if counts and await self._gate_closed(conn, click, current, now):
+                return None
             changed = await ledger.record(conn, current, verdict, click.user_id, now)
             if verdict.refusal is not None:
                 await self._refuse(conn, click, verdict.refusal, changed or current)
             if changed is not None and changed.status is not ApprovalStatus.APPROVED:
                 await self._tell(conn, changed)
         return changed
+
+    async def _gate_closed(
+        self, conn: Connection, click: Click, request: ApprovalRequest, now: datetime
+    ) -> bool:
+        """Whether an Approve must wait for required checklists: then it is refused to the
+        clicker with what is missing, and stamped `action_refused`; nothing else changes."""
+        open_gates = [gate for gate in await self._gates(conn, request) if not gate.is_complete]
+        if not open_gates:
+            return False
+        missing = {gate.name: list(gate.missing) for gate in open_gates}
+        refusal = Refusal.INCOMPLETE
+        await ledger.stamp(
+            conn, request, Kind.ACTION_REFUSED, click.user_id, now, reason=refusal, missing=missing
+        )
+        await self._refuse(conn, click, refusal, request, open_gates)
+        log.info("approval_waits_for_checklists", missing=sorted(missing))
+        return True
 
     async def expire(self, run: Run) -> None:
         """The `approval_expiry` job: a request nobody approved in time can never run."""
@@ -323,13 +390,18 @@ class ApprovalService:
             await self._refuse(conn, click, refusal, request)
 
     async def _refuse(
-        self, conn: Connection, click: Click, refusal: Refusal, request: ApprovalRequest | None
+        self,
+        conn: Connection,
+        click: Click,
+        refusal: Refusal,
+        request: ApprovalRequest | None,
+        gates: list[Progress] | None = None,
     ) -> None:
         """Why the click did nothing, to the clicker only: the card stays as it is."""
         title = self._title(request) if request else ""
         answer = effects.respond(
             click.response_url,
-            self.cards.refusal(refusal, request, title),
+            self.cards.refusal(refusal, request, title, gates or []),
             about="tell you why your click did nothing",
             private=True,
             incident_id=request.incident_id if request else None,
@@ -345,7 +417,7 @@ class ApprovalService:
         ts = request.message_ts
         if ts is None:
             return
-        card = self.cards.card(request, self._title(request))
+        card = await self._card(conn, request)
         await outbox.record(conn, self._edit(request, ts, card, notify), now=self.clock())
         if _ran(request):
             await outbox.record(conn, self._reply(request, notify), now=self.clock())

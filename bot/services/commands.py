@@ -34,6 +34,7 @@ from bot.domain.grammar import (
     Typed,
     no_arguments,
     parse_assign,
+    parse_checklist,
     parse_declare,
     parse_help,
     parse_note,
@@ -51,6 +52,7 @@ from bot.slack.messages import SlackMessage
 
 if TYPE_CHECKING:
     from bot.services.approvals import ApprovalService
+    from bot.services.checklists import ChecklistService
     from bot.services.declarations import DeclarationService
     from bot.services.incidents import IncidentService
     from bot.services.postmortems import PostmortemService
@@ -70,6 +72,7 @@ class CommandServices:
     postmortems: PostmortemService
     approvals: ApprovalService
     compose: Composer
+    checklists: ChecklistService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -246,6 +249,14 @@ SUBCOMMANDS: tuple[Route, ...] = (
         parse_request_action,
         lambda s, command, who, _: s.approvals.request(command, who),
         by_action_name=True,
+    ),
+    Subcommand(
+        "checklist",
+        "/incident checklist [name]",
+        "/incident checklist pre-rollback",
+        "the runbook checklists with their progress (`4/11`); with a name, post that one here",
+        parse_checklist,
+        lambda s, command, who, reply: s.checklists.show(command, who, reply),
     ),
     Subcommand(
         "help",

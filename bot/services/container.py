@@ -24,6 +24,7 @@ from bot.scheduler import Scheduler
 from bot.services.alerts import AlertService
 from bot.services.approvals import EXPIRY_JOB, ApprovalService
 from bot.services.background import Background
+from bot.services.checklists import ChecklistService
 from bot.services.context import Answers
 from bot.services.declarations import DeclarationService
 from bot.services.incidents import IncidentService
@@ -31,6 +32,7 @@ from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
 from bot.services.timeline import TimelineService
 from bot.slack.alert_messages import AlertMessages
+from bot.slack.checklist_messages import ChecklistMessages
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
@@ -62,6 +64,7 @@ class Services:
     background: Background
     scheduler: Scheduler
     approvals: ApprovalService
+    checklists: ChecklistService
 
 
 @dataclass(frozen=True)
@@ -159,11 +162,20 @@ def build_services(
     )
     declarations = DeclarationService(pool, dispatcher, policy, composer, clock)
     dispatcher.register_all(declarations.follow_ups())
+    checklists = ChecklistService(
+        pool, gateway, policy, ChecklistMessages(composer.templates), clock
+    )
+    dispatcher.register_all(checklists.follow_ups())
+    declarations.set_up.append(checklists.post_on_declare)
     postmortems = PostmortemService(pool, gateway, policy, composer, clock)
     incidents = IncidentService(pool, gateway, policy, composer, clock, postmortems)
+    incidents.resolving.append(checklists.post_on_resolve)
     reminders = Reminders(pool, gateway, composer, policy, clock)
-    approvals = ApprovalService(pool, gateway, composer.templates, clock, catalog, opened.executors)
+    approvals = ApprovalService(
+        pool, gateway, composer.templates, clock, catalog, opened.executors, checklists
+    )
     dispatcher.register_all(approvals.follow_ups())
+    checklists.changed.append(approvals.checklist_changed)
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
     dispatcher.register_all(alerts.follow_ups())
@@ -188,6 +200,7 @@ def build_services(
         background=background,
         scheduler=scheduler,
         approvals=approvals,
+        checklists=checklists,
     )
 
 

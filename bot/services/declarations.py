@@ -62,6 +62,9 @@ class DeclarationService:
         """Told when an incident's first message is in its channel (alert digests follow it)."""
         self.abandoned: list[Listener] = []
         """Told when an incident's channel creation is given up for good."""
+        self.set_up: list[Listener] = []
+        """Told when an incident's channel is made and its set-up recorded: what they record
+        in the channel follows the first message (the checklists posted on declare)."""
 
     def follow_ups(self) -> dict[str, FollowUp]:
         return {
@@ -190,6 +193,8 @@ class DeclarationService:
             reply = self.compose.declared_reply(incident)
             setup.append(effects.respond(url, reply, about="answer the declarer"))
         await outbox.record_all(conn, setup, now=now)
+        for listener in self.set_up:
+            await listener(conn, incident.id)
 
     async def initial_posted(
         self, conn: Connection, effect: Effect, result: effects.Result

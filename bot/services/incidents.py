@@ -4,6 +4,7 @@ Each function is one unit of work: the database is changed in one transaction fi
 status machine deciding what is legal), then Slack is told. Handlers call exactly one of these.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import structlog
@@ -50,6 +51,10 @@ class IncidentService:
         self.compose = composer
         self.clock = clock
         self.postmortems = postmortems
+        self.resolving: list[Callable[[Connection, int], Awaitable[None]]] = []
+        """Told with the incident's id in the transaction that resolves it, after the
+        resolution notice is recorded and before the post-mortem is written (the checklists
+        posted on resolve)."""
 
     async def post_update(self, command: PostUpdate, who: Invocation) -> Incident:
         now = self.clock()
@@ -229,6 +234,8 @@ class IncidentService:
                     incident_id=incident.id,
                 ),
             )
+            for listener in self.resolving:
+                await listener(conn, incident.id)
             # The post-mortem follows the notice in the channel: its share is recorded after it.
             await self.postmortems.publish(conn, incident, names, who.notify)
         log.info("incident_resolved", duration_seconds=int(incident.age(now).total_seconds()))

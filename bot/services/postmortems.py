@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import Policy
+from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
 from bot.domain.incident import Incident
-from bot.domain.postmortem import facts, people_in
+from bot.domain.postmortem import checklist_reports, facts, people_in
 from bot.domain.timeline import Entry
 from bot.errors import NotFound
 from bot.services.commands import usage
@@ -19,7 +20,7 @@ from bot.services.people import names_of
 from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
-from bot.store import incidents, outbox, postmortems, timeline
+from bot.store import checklists, incidents, outbox, postmortems, timeline
 from bot.store.db import Connection, Pool
 
 TEMPLATE = "postmortem.md.j2"
@@ -60,7 +61,8 @@ class PostmortemService:
         """Write the post-mortem from the timeline as this transaction sees it, store it, and
         record its share into the channel (after whatever the transaction posted before)."""
         entries = await timeline.entries(conn, incident.id)
-        markdown = self.write(incident, entries, names)
+        posted = await checklists.of_incident(conn, incident.id)
+        markdown = self.write(incident, entries, names, posted)
         now = self.clock()
         await postmortems.insert(conn, incident.id, markdown, now)
         share = effects.share_file(
@@ -101,10 +103,18 @@ class PostmortemService:
         names = await self.prepare(incident)
         async with self.pool.acquire() as conn:
             entries = await timeline.entries(conn, incident.id)
-        return self.write(incident, entries, names)
+            posted = await checklists.of_incident(conn, incident.id)
+        return self.write(incident, entries, names, posted)
 
-    def write(self, incident: Incident, entries: Sequence[Entry], known: Names) -> str:
-        """The Markdown document, from the timeline and what `prepare` looked up."""
+    def write(
+        self,
+        incident: Incident,
+        entries: Sequence[Entry],
+        known: Names,
+        posted: Sequence[Checklist] = (),
+    ) -> str:
+        """The Markdown document, from the timeline, the checklists posted and what `prepare`
+        looked up."""
         now = self.clock()
         names = known.names
         severities = self.policy.severities
@@ -120,6 +130,7 @@ class PostmortemService:
                 now,
                 known.workspace_url,
             ),
+            checklists=checklist_reports(posted, names),
             severity=severities.get(incident.severity),
             duration=incident.age(now),
             now=now,

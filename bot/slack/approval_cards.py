@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.approval import ApprovalRequest, ApprovalStatus, Refusal, Rule
+from bot.domain.checklists import Progress
 from bot.domain.mrkdwn import Mrkdwn, mention
 from bot.slack.messages import SlackMessage, build_message, truncate
 from bot.slack.templates import Templates
@@ -65,9 +66,14 @@ class ApprovalCards:
             )
         return self.templates.render(template, **context)
 
-    def card(self, request: ApprovalRequest, title: str) -> SlackMessage:
-        """The card as it stands; buttons only while the request is pending."""
-        message = build_message(self._render("approval_card.mrkdwn.j2", request, title=title))
+    def card(
+        self, request: ApprovalRequest, title: str, gates: Sequence[Progress] = ()
+    ) -> SlackMessage:
+        """The card as it stands, with the progress of the checklists its action requires
+        (`gates`); buttons only while the request is pending."""
+        message = build_message(
+            self._render("approval_card.mrkdwn.j2", request, title=title, gates=gates)
+        )
         if request.status is not ApprovalStatus.PENDING:
             return message
         confirm = ConfirmObject(
@@ -104,11 +110,22 @@ class ApprovalCards:
         return build_message(self._render("approval_outcome.mrkdwn.j2", request, title=title))
 
     def refusal(
-        self, refusal: Refusal, request: ApprovalRequest | None, title: str
+        self,
+        refusal: Refusal,
+        request: ApprovalRequest | None,
+        title: str,
+        gates: Sequence[Progress] = (),
     ) -> SlackMessage:
-        """Why a click did nothing, for the person who clicked only."""
+        """Why a click did nothing, for the person who clicked only; `gates` are the required
+        checklists still open."""
         return build_message(
-            self._render("approval_refused.mrkdwn.j2", request, title=title, reason=refusal.value)
+            self._render(
+                "approval_refused.mrkdwn.j2",
+                request,
+                title=title,
+                reason=refusal.value,
+                gates=gates,
+            )
         )
 
     def unknown(self, request: ApprovalRequest, title: str) -> SlackMessage:

@@ -17,6 +17,7 @@ from bot.domain.status import OPEN_STATUSES, Status
 from bot.domain.text import clean_text
 from bot.slack.alert_messages import DECLARE_ACTION, REQUEST_ACTION
 from bot.slack.approval_cards import APPROVE, DENY
+from bot.slack.checklist_messages import BLOCK_ID, TICK_ACTION
 from bot.slack.reminder_messages import (
     FIELD_LIMITS,
     POST_UPDATE,
@@ -32,6 +33,7 @@ BUTTONS: tuple[str | re.Pattern[str], ...] = (
     re.compile(rf"^{re.escape(SNOOZE_PREFIX)}\d+$"),
     DECLARE_ACTION,
     re.compile(rf"^{re.escape(REQUEST_ACTION)}(:.*)?$"),
+    TICK_ACTION,
 )
 """The action ids of every button `read_click` reads (Bolt's listener constraints)."""
 
@@ -106,7 +108,20 @@ class RequestFromAlert:
         return " ".join([self.action, *words])
 
 
-Button = Decision | UpdateWanted | Snooze | DeclareFromAlert | RequestFromAlert
+@dataclass(frozen=True)
+class Tick:
+    """A click on a checklist's checkboxes: `selected` is the element's whole selection after
+    the click (item positions), `seen` what the message clicked on showed ticked in it (None
+    when the payload carries no message)."""
+
+    click: Click
+    checklist_id: int
+    element: int
+    selected: frozenset[int]
+    seen: frozenset[int] | None
+
+
+Button = Decision | UpdateWanted | Snooze | DeclareFromAlert | RequestFromAlert | Tick
 
 
 @dataclass(frozen=True)
@@ -160,10 +175,29 @@ class _Container(_Payload):
     message_ts: str | None = None
 
 
+class _Option(_Payload):
+    value: str
+
+
 class _Action(_Payload):
     action_id: str
     block_id: str = ""
     value: str | None = None
+    selected_options: list[_Option] | None = None
+
+
+class _Element(_Payload):
+    action_id: str | None = None
+    initial_options: list[_Option] | None = None
+
+
+class _Block(_Payload):
+    block_id: str | None = None
+    elements: list[_Element] = Field(default_factory=list)
+
+
+class _Message(_Payload):
+    blocks: list[_Block] = Field(default_factory=list)
 
 
 class _BlockActions(_Payload):
@@ -173,10 +207,8 @@ class _BlockActions(_Payload):
     trigger_id: str
     response_url: str
     actions: list[_Action] = Field(min_length=1)
-
-
-class _Option(_Payload):
-    value: str
+    message: dict[str, object] | None = None
+    """Read only by a checklist click, leniently (`_seen`): no other button needs it."""
 
 
 class _Input(_Payload):
@@ -232,6 +264,8 @@ def read_click(body: Mapping[str, object]) -> Button:
         raw.user.id, channel_id, raw.container.message_ts, raw.trigger_id, raw.response_url
     )
     try:
+        if TICK_ACTION.match(action.action_id):
+            return _tick(click, action, raw.message)
         return _reader(action.action_id)(click, action)
     except (ValueError, ValidationError) as error:
         reason = _reason(error) if isinstance(error, ValidationError) else str(error)
@@ -251,6 +285,35 @@ def _reader(action_id: str) -> Callable[[Click, _Action], Button]:
     if action_id == REQUEST_ACTION or action_id.startswith(f"{REQUEST_ACTION}:"):
         return _request_from_alert
     raise ValueError("not a button of this bot")
+
+
+def _tick(click: Click, action: _Action, message: Mapping[str, object] | None) -> Tick:
+    """A checklist click; its element is named by its block's id (`BLOCK_ID`)."""
+    named = BLOCK_ID.match(action.block_id)
+    if named is None or action.selected_options is None:
+        raise ValueError("not a checklist's checkboxes")
+    return Tick(
+        click,
+        int(named["checklist"]),
+        int(named["element"]),
+        frozenset(_number(option.value) for option in action.selected_options),
+        _seen(message, action.block_id),
+    )
+
+
+def _seen(message: Mapping[str, object] | None, block_id: str) -> frozenset[int] | None:
+    """The items the clicked element showed ticked in the message clicked on; None when the
+    payload does not say (no message, an unreadable one)."""
+    if message is None:
+        return None
+    try:
+        blocks = _Message.model_validate(message).blocks
+        block = next((b for b in blocks if b.block_id == block_id), None)
+        if block is None or not block.elements:
+            return None
+        return frozenset(_number(o.value) for o in block.elements[0].initial_options or ())
+    except (ValidationError, ValueError):
+        return None
 
 
 def _number(text: str) -> int:

@@ -94,6 +94,17 @@ async def get(
     return _request(row) if row else None
 
 
+async def pending_of_incident(conn: Connection, incident_id: int) -> list[ApprovalRequest]:
+    """An incident's requests still waiting for approval, oldest first (their cards show the
+    progress of the checklists they require)."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM approval_requests
+            WHERE incident_id = $1 AND status = 'pending' ORDER BY id""",
+        incident_id,
+    )
+    return [_request(row) for row in rows]
+
+
 async def set_message_ts(conn: Connection, request_id: int, ts: str) -> ApprovalRequest | None:
     """Keep the card's ts; returns the request as it stands now, its row held until the
     transaction ends (a status move waits for this, or this waits for the move).

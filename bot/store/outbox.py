@@ -93,6 +93,37 @@ def _ids_in_order(
     return matched
 
 
+async def record_edit(conn: Connection, edit: NewEffect, *, now: datetime) -> int:
+    """Record a message's edit (`update`) so that Slack ends showing the latest one: an edit
+    of the same message still pending takes this one's args instead (a burst of changes is one
+    `chat.update`); one already being delivered is left to finish and this one follows it in the
+    lane. A coalesce key would not do: it keeps the first waiting edit, with its stale render.
+    Callers serialise the edits of one message (they hold the row the message shows)."""
+    # The NOTIFY matters: a dispatcher whose claim skipped the row while this held it sleeps
+    # until woken, and an UPDATE wakes nobody by itself.
+    refreshed: int | None = await conn.fetchval(
+        """WITH refreshed AS (
+               UPDATE outbox SET args = $4
+               WHERE id = (SELECT id FROM outbox
+                           WHERE lane = $1 AND state = 'pending' AND method = 'update'
+                             AND args->>'channel' = $2 AND args->>'ts' = $3
+                           ORDER BY id DESC LIMIT 1)
+                 AND state = 'pending'
+               RETURNING id)
+           SELECT id FROM refreshed, pg_notify($5, '')""",
+        edit.lane,
+        edit.args["channel"],
+        edit.args["ts"],
+        edit.args,
+        WAKE_CHANNEL,
+    )
+    if refreshed is not None:
+        return refreshed
+    recorded = await record(conn, edit, now=now)
+    assert recorded is not None  # noqa: S101 - recorded without a coalesce key: always added
+    return recorded
+
+
 async def record_claimed(
     conn: Connection, effect: NewEffect, *, now: datetime, lease: timedelta, owner: int | None
 ) -> Effect | None:

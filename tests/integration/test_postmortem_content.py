@@ -24,6 +24,7 @@ SECTIONS = [
     "## Timeline",
     "### Key events",
     "## Actions taken",
+    "## Checklists",
     "## Root cause",
     "## What went well",
     "## What could be better",

@@ -45,6 +45,9 @@ CONTEXT_ELEMENTS = 10
 CONFIRM_TITLE = 100
 CONFIRM_TEXT = 300
 MARKDOWN_TEXT = 12_000
+CHECKBOX_OPTIONS = 10
+OPTION_TEXT = 75
+OPTION_VALUE = 150
 
 
 def validate_message(text: str | None, blocks: list[JSON] | None) -> None:
@@ -161,10 +164,31 @@ def _element_errors(element: JSON, at: str) -> Iterator[str]:
         value = element.get("value")
         if isinstance(value, str) and len(value) > BUTTON_VALUE:
             yield _too_long(BUTTON_VALUE, f"{at}/value")
+    if element.get("type") == "checkboxes":
+        yield from _checkboxes_errors(element, at)
     confirm = element.get("confirm")
     if isinstance(confirm, dict):
         yield from _check_text(confirm.get("title"), CONFIRM_TITLE, f"{at}/confirm/title")
         yield from _check_text(confirm.get("text"), CONFIRM_TEXT, f"{at}/confirm/text")
+
+
+def _checkboxes_errors(element: JSON, at: str) -> Iterator[str]:
+    options = element.get("options")
+    if not isinstance(options, list) or not options:
+        yield f"must provide options [json-pointer:{at}/options]"
+        return
+    if len(options) > CHECKBOX_OPTIONS:
+        yield f"no more than {CHECKBOX_OPTIONS} items allowed [json-pointer:{at}/options]"
+    for j, option in enumerate(options):
+        yield from _check_text(option.get("text"), OPTION_TEXT, f"{at}/options/{j}/text")
+        if "description" in option:
+            where = f"{at}/options/{j}/description"
+            yield from _check_text(option["description"], OPTION_TEXT, where)
+        if len(str(option.get("value", ""))) > OPTION_VALUE:
+            yield _too_long(OPTION_VALUE, f"{at}/options/{j}/value")
+    for j, chosen in enumerate(element.get("initial_options") or []):
+        if chosen not in options:
+            yield f"must match one of the options [json-pointer:{at}/initial_options/{j}]"
 
 
 def _texts(value: object) -> Iterator[str]:
@@ -196,3 +220,12 @@ def find_element(blocks: list[JSON], action_id: str) -> tuple[str, JSON]:
             return block_id, element
     known = sorted(str(e.get("action_id")) for _, e in _elements(blocks))
     raise ValueError(f"no element with action_id {action_id!r}; the message has {known}")
+
+
+def find_option(blocks: list[JSON], text: str) -> tuple[str, JSON, JSON]:
+    """The checkboxes option whose text starts with ``text``, with its element and block_id."""
+    for block_id, element in _elements(blocks):
+        for option in element.get("options") or [] if element.get("type") == "checkboxes" else []:
+            if str(option.get("text", {}).get("text", "")).startswith(text):
+                return block_id, element, option
+    raise ValueError(f"no checkbox option {text!r} in the message")

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.demo.standin import ops
-from bot.demo.standin.blocks import find_element
+from bot.demo.standin.blocks import find_element, find_option
 from bot.demo.standin.events import (
     VERIFICATION_TOKEN,
     DeliveryError,
@@ -225,6 +225,64 @@ class SlackSender:
         }
         if message is not None:
             payload["message"] = message_json(self.standin, message)
+        return await self._interaction("block_actions", payload, bad_signature)
+
+    async def tick(
+        self,
+        user: str,
+        channel: str,
+        message_ts: str,
+        item: str,
+        *,
+        bad_signature: bool = False,
+    ) -> DeliveryResult:
+        """A person ticks (or unticks) the checkbox option whose text starts with ``item``:
+        Slack sends the clicked element's whole selection after the click, as the person's
+        client drew it from the message (its ``initial_options``) with that one box toggled."""
+        person, where = self._user(user), self._channel(channel)
+        message = self.standin.find_message(where.id, message_ts)
+        if message is None:
+            raise ValueError(f"no message {message_ts} in #{where.name}")
+        block_id, element, option = find_option(message.blocks or [], item)
+        ticked = {o.get("value") for o in element.get("initial_options") or []}
+        ticked ^= {option.get("value")}
+        chosen = [o for o in element["options"] if o.get("value") in ticked]
+        action: JSON = {
+            "type": "checkboxes",
+            "action_id": element["action_id"],
+            "block_id": block_id,
+            "selected_options": chosen,
+            "action_ts": f"{time.time():.6f}",
+        }
+        payload: JSON = {
+            "type": "block_actions",
+            "user": self._user_ref(person),
+            "api_app_id": self.standin.app_id,
+            "token": VERIFICATION_TOKEN,
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": where.id,
+                "is_ephemeral": False,
+            },
+            "trigger_id": self.standin.new_trigger_id(),
+            "team": {"id": self.standin.team_id, "domain": self.standin.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": where.id, "name": where.name},
+            "message": message_json(self.standin, message),
+            "state": {
+                "values": {
+                    block_id: {
+                        element["action_id"]: {"type": "checkboxes", "selected_options": chosen}
+                    }
+                }
+            },
+            "response_url": self.standin.new_response_url(
+                where.id, person.id, message_ts=message_ts
+            ),
+            "actions": [action],
+        }
         return await self._interaction("block_actions", payload, bad_signature)
 
     async def submit_view(

@@ -172,6 +172,9 @@ def _one_block(standin: Workspace, block: JSON) -> list[str]:
         ]
         return ["  ".join(p for p in parts if p)]
     if kind == "actions":
+        boxes = [e for e in block.get("elements", []) if e.get("type") == "checkboxes"]
+        if boxes:
+            return [line for box in boxes for line in _checkboxes(standin, box)]
         return ["  ".join(_control(standin, e) for e in block.get("elements", []))]
     if kind == "markdown":
         return _text_lines(standin, str(block.get("text", "")))
@@ -180,6 +183,19 @@ def _one_block(standin: Workspace, block: JSON) -> list[str]:
     if kind == "image":
         return [f"[image: {block.get('alt_text', '')}]"]
     return [f"[{kind}]"]
+
+
+def _checkboxes(standin: Workspace, element: JSON) -> list[str]:
+    """One line per option: `[x] Item — who, when` or `[ ] Item`."""
+    ticked = {o.get("value") for o in element.get("initial_options") or []}
+    lines = []
+    for option in element.get("options") or []:
+        mark = "[x]" if option.get("value") in ticked else "[ ]"
+        line = f"{mark} {_text_of(standin, option.get('text'))}"
+        if option.get("description"):
+            line += f" — {_text_of(standin, option['description'])}"
+        lines.append(line)
+    return lines
 
 
 def _control(standin: Workspace, element: JSON) -> str:

@@ -39,6 +39,8 @@ def test_the_kinds_are_exactly_those_written_with_their_stored_values() -> None:
         "action_failed",
         "action_expired",
         "action_unknown",
+        "checklist_item_checked",
+        "checklist_item_unchecked",
     }
 
 
@@ -53,6 +55,8 @@ def test_every_kind_has_a_label_and_a_section() -> None:
         Kind.ESCALATION,
     }
     assert Kind.ACTION_REFUSED.step == "refused"
+    assert Kind.CHECKLIST_ITEM_CHECKED.label == "Checklist item checked"
+    assert Kind.CHECKLIST_ITEM_UNCHECKED.section is Section.CHECKLIST
     assert Kind.NOTE.step == ""
 
 
