@@ -2,8 +2,10 @@
 the doc names every key the policy accepts, so neither can silently fall behind the code."""
 
 import re
+import shutil
 import subprocess
 import sys
+import textwrap
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from bot.config import (
 from bot.domain.alert_routes import AlertRoute
 from bot.domain.params import ActionParam
 from bot.domain.severity import SeverityLevel
-from bot.policy.reading import load_policy
+from bot.policy.reading import load_policy, read_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "policy.yaml"
@@ -128,3 +130,18 @@ def test_the_doc_names_every_field_of_each_section(model: type[BaseModel]) -> No
     documented = _documented_names(DOC.read_text())
     fields = {field.alias or name for name, field in model.model_fields.items()}
     assert fields - SET_BY_THE_BOT.get(model, set()) - documented == set()
+
+
+def _yaml_blocks(markdown: str) -> list[str]:
+    return [textwrap.dedent(block) for block in re.findall(r"```yaml\n(.*?)```", markdown, re.S)]
+
+
+@pytest.mark.parametrize("number", range(len(_yaml_blocks(DOC.read_text()))))
+def test_every_yaml_example_in_the_doc_is_a_policy_without_a_problem(
+    number: int, tmp_path: Path
+) -> None:
+    """A reader copies the doc's examples: each must load, as written, with nothing to fix."""
+    shutil.copytree(EXAMPLE.parent / "runbooks", tmp_path / "runbooks")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(_yaml_blocks(DOC.read_text())[number])
+    assert read_policy(policy).lines() == []
