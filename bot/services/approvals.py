@@ -133,7 +133,7 @@ class ApprovalService:
         who: Invocation,
     ) -> ApprovalRequest:
         """The request, its `action_requested` stamp, its expiry job and its card's post, in
-        one transaction."""
+        one transaction. In a drill every action is a dry run, whatever the flag said."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             await claim_delivery(conn, who, now)
@@ -146,7 +146,7 @@ class ApprovalService:
                 channel_id=who.channel_id,
                 action=entry.name,
                 params=params,
-                dry_run=dry_run,
+                dry_run=dry_run or incident.is_drill,
                 preview=preview,
                 requested_by=who.user_id,
                 requested_at=now,
