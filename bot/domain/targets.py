@@ -8,6 +8,9 @@ gives first response, mitigation and resolution):
 | first response          | the severity's `respond_within` |
 | first action requested  | `targets.<sev>.first_action`  |
 | first action executed   | none (shown for the record)   |
+
+(an executed action is one that ran for real; in a drill, where every action is a dry run, one
+that ran as a dry run)
 | mitigation              | `targets.<sev>.mitigate`      |
 | resolution              | `targets.<sev>.resolve`       |
 
@@ -24,7 +27,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.incident import Incident
-from bot.domain.keytimes import key_times
+from bot.domain.keytimes import is_executed_action, key_times
 from bot.domain.timeline import Entry, Kind
 
 
@@ -72,7 +75,10 @@ def response_against_targets(
             _first(entries, Kind.ACTION_REQUESTED),
             targets.first_action if targets else None,
         ),
-        "first action executed": (_first(entries, Kind.ACTION_EXECUTED), None),
+        "first action executed": (
+            next((e.at for e in entries if is_executed_action(incident, e)), None),
+            None,
+        ),
         "mitigation": (keys["mitigation"], targets.mitigate if targets else None),
         "resolution": (keys["resolution"], targets.resolve if targets else None),
     }

@@ -26,7 +26,7 @@ def entry(minutes: float, kind: Kind, actor: str | None = "U1", **data: object) 
     return Entry(at(minutes), kind, actor, "", data=dict(data))
 
 
-def incident(resolved_after: float | None = None) -> Incident:
+def incident(resolved_after: float | None = None, *, is_drill: bool = True) -> Incident:
     return Incident(
         id=1,
         channel_id="C1",
@@ -38,7 +38,7 @@ def incident(resolved_after: float | None = None) -> Incident:
         declared_at=T0,
         commander="U1",
         resolved_at=at(resolved_after) if resolved_after is not None else None,
-        is_drill=True,
+        is_drill=is_drill,
     )
 
 
@@ -114,3 +114,13 @@ def test_without_targets_only_the_times_are_shown() -> None:
         "mitigation",
         "resolution",
     ]
+
+
+def test_a_dry_run_counts_as_executed_only_in_a_drill() -> None:
+    dry = [entry(2, Kind.ACTION_REQUESTED), entry(3, Kind.ACTION_EXECUTED, None, dry_run=True)]
+    real = verdicts(response_against_targets(incident(10, is_drill=False), dry, None, SEV1, at(10)))
+    drill = verdicts(response_against_targets(incident(10), dry, None, SEV1, at(10)))
+    assert real["first action executed"] == (None, Verdict.NO_TARGET)
+    assert real["mitigation"] == (None, Verdict.NOT_REACHED)
+    assert drill["first action executed"] == (timedelta(minutes=3), Verdict.NO_TARGET)
+    assert drill["mitigation"] == (timedelta(minutes=3), Verdict.MET)
