@@ -20,6 +20,7 @@ import structlog
 
 from bot.actions import Catalog, Entry, Executors, ledger
 from bot.actions.runner import Runner
+from bot.domain import drills
 from bot.domain.approval import (
     ApprovalEvent,
     ApprovalRequest,
@@ -393,5 +394,9 @@ def _ran(request: ApprovalRequest) -> bool:
 
 
 def _shows(args: dict[str, Any], card: SlackMessage) -> bool:
-    """Whether a recorded message (an effect's args) is this card, word for word."""
-    return args.get("text") == card.text and (args.get("blocks") or []) == card.block_dicts()
+    """Whether a recorded message (an effect's args) is this card, word for word (with the
+    DRILL mark it was recorded with, in a drill)."""
+    shown: dict[str, Any] = {"text": card.text, "blocks": card.block_dicts()}
+    if str(args.get("text", "")).startswith(drills.DRILL_TEXT):
+        shown = drills.marked("post", shown)
+    return bool(args.get("text") == shown["text"] and (args.get("blocks") or []) == shown["blocks"])
