@@ -267,7 +267,11 @@ class Dispatcher:
             about=effect.about, error=error.error, incident=incident, since=effect.created_at
         )
         report = effects.post(
-            channel, message, about="report an undelivered effect", then_do=REPORT
+            channel,
+            message,
+            about="report an undelivered effect",
+            then_do=REPORT,
+            incident_id=incident.id if incident else None,
         )
         await outbox.record(conn, report.with_key(f"report:{effect.id}"), now=now)
         url = (effect.notify or {}).get("response_url")

@@ -40,8 +40,20 @@ class Sandbox:
 
     async def declare(self, text: str = "sev1 Checkout errors", *, user: str = "alice") -> Channel:
         """Declare and wait until the channel is set up: initial message pinned, announced."""
+        return await self._opened(f"declare {text}", user, self.services.policy.announce_channel)
+
+    async def drill(
+        self, text: str = "sev2 Kill switch practice", *, user: str = "alice"
+    ) -> Channel:
+        """`/incident drill`, waiting as `declare` does (the announcement: in `drill_channel`)."""
+        policy = self.services.policy
+        return await self._opened(
+            f"drill {text}", user, policy.drill_channel or policy.announce_channel
+        )
+
+    async def _opened(self, command: str, user: str, announce: str) -> Channel:
         before = {c.id for c in self.slack.channels.values()}
-        await self.command(f"declare {text}", user=user)
+        await self.command(command, user=user)
 
         def ready(slack: SlackStandIn) -> bool:
             new = [c for c in slack.channels.values() if c.id not in before]
@@ -49,7 +61,7 @@ class Sandbox:
                 bool(new)
                 and bool(new[0].pins)
                 and bool(new[0].topic)
-                and slack.messages(self.services.policy.announce_channel) != []
+                and slack.messages(announce) != []
             )
 
         await self.slack.wait_for(ready)
@@ -80,7 +92,7 @@ async def sandbox(
     environ: Mapping[str, str] | None = None,
     **settings: object,
 ) -> AsyncIterator[Sandbox]:
-    """A stand-in workspace with `people` and an announce channel, and the bot serving it.
+    """A stand-in workspace with `people`, the announce (and drill) channel, and the bot serving it.
 
     The scheduler loop does not run here: the clock may be scripted, so callers move it and
     call `services.scheduler.run_due()`.
@@ -91,8 +103,9 @@ async def sandbox(
         for name in people:
             if standin.user_by_name(name) is None:
                 standin.add_user(name)
-        if standin.channel(policy.announce_channel) is None:
-            standin.add_channel(policy.announce_channel, members=[*people, "incident-bot"])
+        for announce in filter(None, (policy.announce_channel, policy.drill_channel)):
+            if standin.channel(announce) is None:
+                standin.add_channel(announce, members=[*people, "incident-bot"])
         app = create_web_app(
             sandbox_settings(standin, database_url=database_url, **settings),
             policy,

@@ -97,7 +97,14 @@ PRE_ROLLBACK = (
 
 
 def _checklist(slack: SlackStandIn, channel: Channel) -> Message | None:
-    return next((m for m in slack.messages(channel.id) if m.text.startswith("Pre-Rollback")), None)
+    return next(
+        (
+            m
+            for m in slack.messages(channel.id)
+            if m.text.removeprefix("[DRILL] ").startswith("Pre-Rollback")
+        ),
+        None,
+    )
 
 
 async def _pre_rollback_gate(box: Sandbox, channel: Channel, card: Message) -> None:
@@ -221,9 +228,64 @@ async def _reminder_and_update_form(box: Sandbox, channel: Channel) -> None:
     await box.slack.wait_for(lambda s: any("Update #3 –" in m.text for m in s.messages(channel.id)))
 
 
+DRILL_TARGETS = {"sev2": {"first_action": "2m", "mitigate": "15m", "resolve": "30m"}}
+"""What the drill is measured against (runbook 000's success metrics, scaled to a SEV-2)."""
+
+
+async def _drill(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
+    """The second story: a short SEV-2 drill of runbook 000's kill switch, and its report."""
+    slack = box.slack
+    _say("an hour later the team practises: carol declares a SEV-2 drill")
+    await _later(box, clock, 60)
+    channel = await box.drill("sev2 Kill switch practice (runbook 000)", user="carol")
+    await box.sender.join("bob", channel.id)
+    await _later(box, clock, 1)
+    await box.sender.post_message("bob", channel.id, "On it: kill switch first, as in 000")
+
+    _say("bob asks for the kill switch without --dry-run; he ticks the pre-rollback checks")
+    await box.command("kill hybrid_progressive_capture", user="bob", channel=channel.id)
+    await slack.wait_for(lambda s: _card(s, channel) is not None)
+    card = _card(slack, channel)
+    assert card is not None  # noqa: S101 - waited for just above
+    await slack.wait_for(lambda s: _checklist(s, channel) is not None)
+    checklist = _checklist(slack, channel)
+    assert checklist is not None  # noqa: S101 - waited for just above
+    for item in PRE_ROLLBACK:
+        await box.sender.tick("bob", channel.id, checklist.ts, item)
+        await box.settle()
+    _say("carol approves: in a drill the kill switch runs as a dry run")
+    await box.sender.click("carol", channel.id, card.ts, "approval.approve")
+    await slack.wait_for(lambda s: bool(slack.replies(channel.id, card.ts)))
+    _say(f"the row is untouched: {await _row(target_url)}")
+
+    await _later(box, clock, 12)
+    await box.command(
+        "update mitigating: traffic drained (practice)", user="carol", channel=channel.id
+    )
+    await slack.wait_for(_posted(channel.id, "Update #1"))
+    _say("carol resolves the drill: the bot posts the drill report and writes its post-mortem")
+    await _later(box, clock, 8)
+    await box.command(
+        "resolve Drill complete; kill switch practised", user="carol", channel=channel.id
+    )
+    await slack.wait_for(_posted(channel.id, "Drill report"))
+    await slack.wait_for(lambda s: len(s.files()) >= 2)
+    return channel
+
+
+def _print_drill(slack: SlackStandIn, channel: Channel) -> None:
+    report = next(m for m in slack.messages(channel.id) if "Drill report" in m.text)
+    for title, body in (
+        (f"#{channel.name}", render_channel(slack, channel.id)),
+        ("the drill report", report.text),
+    ):
+        print(f"\n{_bold(f'┌─ {title} ─')}\n{body}")
+
+
 def demo_policy() -> Policy:
     """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon,
-    and the kill switch gated by runbook 001's pre-rollback safety checks."""
+    the kill switch gated by runbook 001's pre-rollback safety checks, and SEV-2 targets for the
+    drill."""
     severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
     severities["sev1"]["update_every"] = "10m"
     kill = {**DEFAULT_ACTIONS["kill"], "requires": ["pre-rollback"]}
@@ -233,6 +295,7 @@ def demo_policy() -> Policy:
             "severities": severities,
             "actions": {**DEFAULT_ACTIONS, "kill": kill},
             "checklists": checklists,
+            "targets": DRILL_TARGETS,
         }
     )
 
@@ -275,14 +338,19 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
         channel = await _script(box, clock, target_url)
         await box.slack.drain()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
+        practice = await _drill(box, clock, target_url)
+        await box.slack.drain()
+        _print_drill(box.slack, practice)
         async with box.services.pool.acquire() as conn:
             incident = await incidents.by_channel(conn, channel.id)
-    if incident is None or incident.is_open:
-        print("\ndemo failed: the incident was not resolved", file=sys.stderr)
+            drill = await incidents.by_channel(conn, practice.id)
+    if incident is None or incident.is_open or drill is None or drill.is_open:
+        print("\ndemo failed: the incident or the drill was not resolved", file=sys.stderr)
         return 1
     print(
         f"\n✔ {incident.channel_name}: declared, {incident.update_count} updates, resolved after "
         f"{format_duration(incident.age(clock()))}; every step stored in PostgreSQL, "
         f"post-mortem shared (`incident-bot postmortem {incident.channel_name}` prints it again)"
+        f"\n✔ {drill.channel_name}: a drill, its kill switch a dry run, its report posted"
     )
     return 0

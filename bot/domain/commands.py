@@ -36,8 +36,11 @@ _ROLE_TITLES = {
 
 @dataclass(frozen=True)
 class Declare:
+    """`/incident declare`, or `/incident drill` (`is_drill`): the same declaration, practised."""
+
     severity: SeverityLevel
     title: str
+    is_drill: bool = False
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,26 @@ def pings(target: str) -> bool:
 def mentions(targets: Iterable[str]) -> Mrkdwn:
     """Every target's mention, space-separated, as mrkdwn ready to print."""
     return Mrkdwn(" ".join(mention_of(t) for t in targets if t.strip()))
+
+
+_LABELLED = re.compile(r"^<(@|!subteam\^)?([A-Za-z0-9^!]+)(\|([^<>]*))?>$")
+
+
+def name_of(target: str) -> Mrkdwn:
+    """A `notify` target named without notifying anyone (in a drill nobody is woken).
+
+    `<@U0ALICE|alice>` → `alice`, `<@U0ALICE>` and `U0ALICE` → `U0ALICE` in code format,
+    `<!subteam^S0ENG|eng-managers>` → `eng-managers`, `<!here>` → `here`; anything else escaped.
+    """
+    word = target.strip()
+    found = _LABELLED.match(word)
+    if found:
+        word = found.group(4) or found.group(2).removeprefix("!")
+    word = word.removeprefix("@")
+    shown = escape(word.replace("`", "'"))
+    return Mrkdwn(f"`{shown}`") if shown else Mrkdwn("")
+
+
+def names(targets: Iterable[str]) -> Mrkdwn:
+    """Every target's `name_of`, space-separated: who would be pinged, pinging nobody."""
+    return Mrkdwn(" ".join(name_of(t) for t in targets if t.strip()))

@@ -7,7 +7,7 @@ and the record adds its own usage line.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from bot.domain.commands import (
@@ -86,6 +86,11 @@ def parse_declare(typed: Typed) -> Declare:
         raise UsageError("Missing severity and title.")
     severity = typed.severities.resolve(word)
     return Declare(severity, _require_text(check_title(title.strip()), "title", MAX_TITLE))
+
+
+def parse_drill(typed: Typed) -> Declare:
+    """`/incident drill <severity> <title…>`: a declaration that is a practice run."""
+    return replace(parse_declare(typed), is_drill=True)
 
 
 def parse_update(typed: Typed) -> PostUpdate:

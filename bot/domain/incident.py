@@ -27,6 +27,8 @@ class Incident:
     last_update_at: datetime | None = None
     resolved_at: datetime | None = None
     resolution: str | None = None
+    is_drill: bool = False
+    """A practice run (`/incident drill`): marked everywhere, nobody paged, actions dry runs."""
 
     @property
     def is_open(self) -> bool:

@@ -5,7 +5,8 @@
 - commander assigned: the declaration itself when it named a commander (a person declaring
   becomes commander), otherwise the first assignment of the role;
 - mitigation: the first update moving to `mitigating` (or straight to `monitoring`: a fix was in
-  by then), or the first executed action, whichever came first;
+  by then), or the first executed action, whichever came first (a dry run changed nothing, so
+  it counts only in a drill, where every action is one);
 - resolution: the resolution.
 """
 
@@ -50,7 +51,7 @@ def key_times(
     moments = {
         "first response": _first(entries, lambda e: e.kind in RESPONSES and e.actor is not None),
         "commander assigned": _commander_assigned(incident, entries),
-        "mitigation": _mitigation(entries),
+        "mitigation": _mitigation(incident, entries),
         "resolution": incident.resolved_at,
     }
     targets = {"first response": respond_within}
@@ -75,11 +76,18 @@ def _commander_assigned(incident: Incident, entries: Sequence[Entry]) -> datetim
     return first.at if first.data.get("previous") is None else incident.declared_at
 
 
-def _mitigation(entries: Sequence[Entry]) -> datetime | None:
+def is_executed_action(incident: Incident, entry: Entry) -> bool:
+    """An action that ran for real; in a drill, where every action is a dry run, any that ran."""
+    return entry.kind == Kind.ACTION_EXECUTED and (
+        incident.is_drill or not entry.data.get("dry_run")
+    )
+
+
+def _mitigation(incident: Incident, entries: Sequence[Entry]) -> datetime | None:
     return _first(
         entries,
         lambda e: (
             (e.kind == Kind.UPDATE and e.data.get("status") in _MITIGATED)
-            or e.kind == Kind.ACTION_EXECUTED
+            or is_executed_action(incident, e)
         ),
     )

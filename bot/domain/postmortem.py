@@ -20,6 +20,7 @@ from bot.domain.presentation import Shown, show
 from bot.domain.severity import SeverityPolicy
 from bot.domain.slack_events import permalink, slack_time
 from bot.domain.status import Status
+from bot.domain.targets import Measure, TargetsRule, response_against_targets
 from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag, Section, describe_result
 
 BOT_NAME = "incident-bot"
@@ -109,6 +110,8 @@ class Facts:
     activity: Activity
     impacts: list[Noted]
     """Impact as reported in updates (the update form asks for it), oldest first."""
+    targets: list[Measure]
+    """Response against the policy's targets (`bot.domain.targets`)."""
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,11 @@ def facts(
     tz: tzinfo,
     now: datetime,
     workspace_url: str | None = None,
+    targets: TargetsRule | None = None,
 ) -> Facts:
-    """Everything the document shows; message links only when the workspace's URL is known."""
+    """Everything the document shows; message links only when the workspace's URL is known;
+    `targets` are the severity's targets of the policy (none: only `respond_within` is judged)."""
+    respond_within = severities.get(incident.severity).respond_within
     reader = _Reader(names, severities, tz, _Links(workspace_url, incident.channel_id), entries)
     rows = _rows(entries, reader)
     notes: dict[NoteTag, list[Noted]] = {tag: [] for tag in NoteTag}
@@ -196,7 +202,7 @@ def facts(
         key_events=[r for r in rows if r.shown.section is Section.KEY_EVENT],
         phases=phases(incident, entries, now),
         severity_changes=_severity_changes(entries, severities),
-        key_times=key_times(incident, entries, severities.get(incident.severity).respond_within),
+        key_times=key_times(incident, entries, respond_within),
         actions=[
             _step(entry, row, names)
             for entry, row in zip(entries, rows, strict=True)
@@ -209,6 +215,7 @@ def facts(
             for entry, row in zip(entries, rows, strict=True)
             if entry.kind == Kind.UPDATE and entry.data.get("impact")
         ],
+        targets=response_against_targets(incident, entries, respond_within, targets, now),
     )
 
 

@@ -20,6 +20,7 @@ import structlog
 
 from bot.actions import Catalog, Entry, Executors, ledger
 from bot.actions.runner import Runner
+from bot.domain import drills
 from bot.domain.approval import (
     ApprovalEvent,
     ApprovalRequest,
@@ -139,7 +140,7 @@ class ApprovalService:
         who: Invocation,
     ) -> ApprovalRequest:
         """The request, its `action_requested` stamp, its expiry job and its card's post, in
-        one transaction."""
+        one transaction. In a drill every action is a dry run, whatever the flag said."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             await claim_delivery(conn, who, now)
@@ -152,7 +153,7 @@ class ApprovalService:
                 channel_id=who.channel_id,
                 action=entry.name,
                 params=params,
-                dry_run=dry_run,
+                dry_run=dry_run or incident.is_drill,
                 preview=preview,
                 requested_by=who.user_id,
                 requested_at=now,
@@ -465,5 +466,9 @@ def _ran(request: ApprovalRequest) -> bool:
 
 
 def _shows(args: dict[str, Any], card: SlackMessage) -> bool:
-    """Whether a recorded message (an effect's args) is this card, word for word."""
-    return args.get("text") == card.text and (args.get("blocks") or []) == card.block_dicts()
+    """Whether a recorded message (an effect's args) is this card, word for word (with the
+    DRILL mark it was recorded with, in a drill)."""
+    shown: dict[str, Any] = {"text": card.text, "blocks": card.block_dicts()}
+    if str(args.get("text", "")).startswith(drills.DRILL_TEXT):
+        shown = drills.marked("post", shown)
+    return bool(args.get("text") == shown["text"] and (args.get("blocks") or []) == shown["blocks"])

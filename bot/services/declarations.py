@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from bot.config import Policy
+from bot.domain import drills
 from bot.domain.clock import Clock
 from bot.domain.commands import Declare
 from bot.domain.effects import Effect
@@ -89,7 +90,12 @@ class DeclarationService:
             await claim_delivery(conn, who, now)
             incident = await self.reserve(conn, command, who, initial=initial, now=now)
         structlog.contextvars.bind_contextvars(incident_id=incident.id)
-        log.info("incident_declared", channel=incident.channel_name, severity=incident.severity)
+        log.info(
+            "incident_declared",
+            channel=incident.channel_name,
+            severity=incident.severity,
+            drill=incident.is_drill,
+        )
         return incident
 
     async def reserve(
@@ -106,12 +112,13 @@ class DeclarationService:
         incident = await incidents.insert(
             conn,
             channel_id=None,
-            channel_name=await self._next_name(conn, now),
+            channel_name=await self._next_name(conn, now, is_drill=command.is_drill),
             title=command.title,
             severity=command.severity.key,
             declared_by=user,
             declared_at=now,
             commander=user,
+            is_drill=command.is_drill,
         )
         await timeline.append(
             conn,
@@ -120,8 +127,13 @@ class DeclarationService:
                 now,
                 Kind.DECLARED,
                 user,
-                f"Declared {command.severity.label}: {command.title}",
-                data={"severity": command.severity.key, "channel": incident.channel_name},
+                f"Declared {'a drill, ' if incident.is_drill else ''}"
+                f"{command.severity.label}: {command.title}",
+                data={
+                    "severity": command.severity.key,
+                    "channel": incident.channel_name,
+                    "drill": incident.is_drill,
+                },
             ),
         )
         await reminders.arm(conn, incident, self.policy, now, fresh=True)
@@ -129,11 +141,14 @@ class DeclarationService:
         await self._record_creation(conn, incident, first, who.notify if who else None, now)
         return incident
 
-    async def _next_name(self, conn: Connection, now: datetime) -> str:
+    async def _next_name(self, conn: Connection, now: datetime, *, is_drill: bool) -> str:
+        """The next free name of the day: `incident-…`, or `drill-…` on a sequence of its own."""
         day = now.astimezone(self.policy.tz).date()
-        return channel_name(
-            self.policy.channel_prefix, day, await incidents.next_sequence(conn, day)
-        )
+        if is_drill:
+            seq = await incidents.next_sequence(conn, day, incidents.DRILL)
+            return channel_name(self.policy.drill_prefix, day, seq)
+        seq = await incidents.next_sequence(conn, day)
+        return channel_name(self.policy.channel_prefix, day, seq)
 
     async def _record_creation(
         self,
@@ -162,6 +177,9 @@ class DeclarationService:
         assert effect.incident_id is not None  # noqa: S101 - creations are recorded with one
         incident = await incidents.set_channel(conn, effect.incident_id, str(result["channel"]))
         channel, about = incident.channel_id, f"#{incident.channel_name}"
+        announce = drills.announce_channel(
+            incident.is_drill, self.policy.announce_channel, self.policy.drill_channel
+        )
         first = effects.post(
             channel,
             effects.as_message(effect.args["first"]),
@@ -182,16 +200,18 @@ class DeclarationService:
                 incident_id=incident.id,
             ),
             effects.post(
-                self.policy.announce_channel,
+                announce,
                 self.compose.announce_declared(incident),
-                about=f"announce {about} in #{self.policy.announce_channel}",
+                about=f"announce {about} in #{announce}",
                 incident_id=incident.id,
             ),
         ]
         url = (effect.notify or {}).get("response_url")
         if url and incident.declared_by:
             reply = self.compose.declared_reply(incident)
-            setup.append(effects.respond(url, reply, about="answer the declarer"))
+            setup.append(
+                effects.respond(url, reply, about="answer the declarer", incident_id=incident.id)
+            )
         await outbox.record_all(conn, setup, now=now)
         for listener in self.set_up:
             await listener(conn, incident.id)
@@ -247,11 +267,12 @@ class DeclarationService:
         ):
             return False
         now = self.clock()
-        name = await self._next_name(conn, now)
-        log.info("channel_name_taken", channel=effect.args["name"], next=name)
-        await incidents.rename(conn, effect.incident_id, name)
         incident = await incidents.by_id(conn, effect.incident_id)
         assert incident is not None  # noqa: S101 - incidents are never deleted
+        name = await self._next_name(conn, now, is_drill=incident.is_drill)
+        log.info("channel_name_taken", channel=effect.args["name"], next=name)
+        await incidents.rename(conn, effect.incident_id, name)
+        incident = replace(incident, channel_name=name)
         first = effects.as_message(effect.args["first"])
         await self._record_creation(conn, incident, first, effect.notify, now, attempt + 1)
         return True

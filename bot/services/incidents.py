@@ -10,6 +10,7 @@ from datetime import datetime
 import structlog
 
 from bot.config import Policy
+from bot.domain import drills
 from bot.domain import status as status_machine
 from bot.domain.clock import Clock
 from bot.domain.commands import Assign, PostUpdate, Regrade, Resolve, Role
@@ -216,7 +217,9 @@ class IncidentService:
                 ),
             )
             await reminders.cancel(conn, incident)
-            announce = self.policy.announce_channel
+            announce = drills.announce_channel(
+                incident.is_drill, self.policy.announce_channel, self.policy.drill_channel
+            )
             await self._deliver(
                 conn,
                 effects.post(
@@ -236,6 +239,8 @@ class IncidentService:
             )
             for listener in self.resolving:
                 await listener(conn, incident.id)
+            if incident.is_drill:
+                await self.postmortems.report_drill(conn, incident)
             # The post-mortem follows the notice in the channel: its share is recorded after it.
             await self.postmortems.publish(conn, incident, names, who.notify)
         log.info("incident_resolved", duration_seconds=int(incident.age(now).total_seconds()))

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from bot.config import Policy
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
+from bot.domain.drills import ChecklistCompletion
 from bot.domain.incident import Incident
 from bot.domain.postmortem import checklist_reports, facts, people_in
+from bot.domain.targets import response_against_targets
 from bot.domain.timeline import Entry
 from bot.errors import NotFound
 from bot.services.commands import usage
@@ -77,6 +79,36 @@ class PostmortemService:
         )
         await outbox.record(conn, share, now=now)
 
+    async def report_drill(self, conn: Connection, incident: Incident) -> None:
+        """A resolved drill's report in its channel: the response against the targets, and how
+        far its checklists got (recorded in the caller's transaction, before the post-mortem)."""
+        entries = await timeline.entries(conn, incident.id)
+        now = self.clock()
+        measures = response_against_targets(
+            incident,
+            entries,
+            self.policy.severities.get(incident.severity).respond_within,
+            self.policy.targets.get(incident.severity),
+            now,
+        )
+        report = self.compose.drill_report(
+            incident, measures, await self.checklist_completion(conn, incident)
+        )
+        post = effects.post(
+            incident.channel_id, report, about="post the drill report", incident_id=incident.id
+        )
+        await outbox.record(conn, post, now=now)
+
+    async def checklist_completion(
+        self, conn: Connection, incident: Incident
+    ) -> list[ChecklistCompletion]:
+        """How far each of the incident's checklists got, for the drill report; with none, the
+        report says nothing about checklists."""
+        return [
+            ChecklistCompletion(posted.title, posted.done, len(posted.items))
+            for posted in await checklists.of_incident(conn, incident.id)
+        ]
+
     async def regenerate(self, who: Invocation) -> None:
         """`/incident postmortem`: write it again from the timeline as it is now."""
         async with self.pool.acquire() as conn:
@@ -129,6 +161,7 @@ class PostmortemService:
                 self.policy.tz,
                 now,
                 known.workspace_url,
+                self.policy.targets.get(incident.severity),
             ),
             checklists=checklist_reports(posted, names),
             severity=severities.get(incident.severity),

@@ -19,6 +19,7 @@ import structlog
 from slack_sdk.models.views import View
 
 from bot.config import Policy
+from bot.domain import drills
 from bot.domain.cadence import next_on_grid, reminder_due, snooze_until
 from bot.domain.clock import Clock
 from bot.domain.durations import format_duration
@@ -225,7 +226,10 @@ class Reminders:
     async def _post_both(
         self, conn: Connection, incident: Incident, message: SlackMessage, about: str
     ) -> None:
-        for channel in filter(None, (incident.channel_id, self.policy.announce_channel)):
+        announce = drills.announce_channel(
+            incident.is_drill, self.policy.announce_channel, self.policy.drill_channel
+        )
+        for channel in filter(None, (incident.channel_id, announce)):
             post = effects.post(channel, message, about=about, incident_id=incident.id)
             await outbox.record(conn, post, now=self.clock())
 

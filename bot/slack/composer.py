@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.config import Policy
 from bot.domain.commands import HelpEntry, Role
+from bot.domain.drills import ChecklistCompletion
 from bot.domain.effects import Waiting
 from bot.domain.incident import Incident, next_update_due
 from bot.domain.mrkdwn import Mrkdwn, escape, mention, quote
@@ -13,6 +14,7 @@ from bot.domain.presentation import Shown, show
 from bot.domain.severity import SeverityLevel
 from bot.domain.slack_events import permalink
 from bot.domain.status import Status
+from bot.domain.targets import Measure
 from bot.domain.timeline import ABOUT_A_MESSAGE, Entry, Kind, NoteTag, Section
 from bot.errors import IncidentBotError, UsageError
 from bot.slack.messages import SlackMessage, build_message, truncate
@@ -130,6 +132,23 @@ class Composer:
             severity=self._severity(incident),
             duration=incident.age(incident.resolved_at or incident.declared_at),
             author=author,
+        )
+
+    def drill_report(
+        self,
+        incident: Incident,
+        measures: Sequence[Measure],
+        checklists: Sequence[ChecklistCompletion] = (),
+    ) -> SlackMessage:
+        """A resolved drill's report: each target against what was achieved, and how far each
+        checklist got (nothing about checklists when there are none)."""
+        return self._compose(
+            "drill_report.mrkdwn.j2",
+            header=f"Drill report: {incident.title}",
+            incident=incident,
+            severity=self._severity(incident),
+            measures=measures,
+            checklists=checklists,
         )
 
     def announce_resolved(self, incident: Incident) -> SlackMessage:

@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.cadence import SNOOZE_MINUTES
 from bot.domain.durations import format_duration
-from bot.domain.escalation import mentions
+from bot.domain.escalation import mentions, names
 from bot.domain.grammar import MAX_TEXT
 from bot.domain.incident import Incident
 from bot.domain.mrkdwn import escape
@@ -116,7 +116,7 @@ class ReminderMessages:
                 "escalation.mrkdwn.j2",
                 incident,
                 after=after,
-                notify=mentions(notify),
+                notify=names(notify) if incident.is_drill else mentions(notify),
                 late_by=late_by,
             )
         )

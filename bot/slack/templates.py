@@ -76,6 +76,7 @@ class Templates:
         self._env.filters.update(
             common,
             person=lambda user: mention(user) if user else Mrkdwn("_unassigned_"),
+            unpinged=lambda user: Mrkdwn(f"`{escape(user)}`") if user else Mrkdwn("_unassigned_"),
             declarer=lambda user: mention(user) if user else Mrkdwn("an alert"),
             channel=channel_link,
             link=slack_link,

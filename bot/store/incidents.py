@@ -1,5 +1,6 @@
 """The `incidents` and `channel_sequences` tables."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 import asyncpg
@@ -10,7 +11,8 @@ from bot.domain.status import Status
 from bot.store.db import Connection
 
 _COLUMNS = """id, channel_id, channel_name, title, severity, status, declared_by, declared_at,
-    commander, lead, comms, update_count, last_update_at, resolved_at, resolution"""
+    commander, lead, comms, update_count, last_update_at, resolved_at, resolution,
+    drill AS is_drill"""
 
 _ROLE_COLUMNS = {Role.COMMANDER: "commander", Role.LEAD: "lead", Role.COMMS: "comms"}
 
@@ -24,13 +26,19 @@ def _incident(row: asyncpg.Record | None) -> Incident:
     return Incident(**values)
 
 
-async def next_sequence(conn: Connection, day: date) -> int:
-    """The next channel number for `day`, unique across replicas (starts at 1)."""
+INCIDENT = "incident"
+DRILL = "drill"
+
+
+async def next_sequence(conn: Connection, day: date, kind: str = INCIDENT) -> int:
+    """The next channel number for `day`, unique across replicas (starts at 1). Each `kind`
+    (`incident`, `drill`) counts on its own: a drill never takes an incident's number."""
     seq: int = await conn.fetchval(
-        """INSERT INTO channel_sequences (day, last_seq) VALUES ($1, 1)
-           ON CONFLICT (day) DO UPDATE SET last_seq = channel_sequences.last_seq + 1
+        """INSERT INTO channel_sequences (kind, day, last_seq) VALUES ($2, $1, 1)
+           ON CONFLICT (kind, day) DO UPDATE SET last_seq = channel_sequences.last_seq + 1
            RETURNING last_seq""",
         day,
+        kind,
     )
     return seq
 
@@ -45,11 +53,12 @@ async def insert(
     declared_by: str | None,
     declared_at: datetime,
     commander: str | None,
+    is_drill: bool = False,
 ) -> Incident:
     row = await conn.fetchrow(
         f"""INSERT INTO incidents (channel_id, channel_name, title, severity, status,
-                                   declared_by, declared_at, commander)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_COLUMNS}""",
+                                   declared_by, declared_at, commander, drill)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {_COLUMNS}""",
         channel_id,
         channel_name,
         title,
@@ -58,6 +67,7 @@ async def insert(
         declared_by,
         declared_at,
         commander,
+        is_drill,
     )
     return _incident(row)
 
@@ -171,3 +181,11 @@ async def pinned_ts(conn: Connection, incident_id: int) -> str | None:
         "SELECT pinned_ts FROM incidents WHERE id = $1", incident_id
     )
     return ts
+
+
+async def drills_among(conn: Connection, incident_ids: Collection[int]) -> set[int]:
+    """Which of `incident_ids` are drills (their messages are marked as such)."""
+    rows = await conn.fetch(
+        "SELECT id FROM incidents WHERE id = ANY($1::bigint[]) AND drill", list(incident_ids)
+    )
+    return {row["id"] for row in rows}

@@ -7,12 +7,15 @@ lease lapse and another takes the effect over, knowing its outcome is unknown (`
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
+from bot.domain import drills
 from bot.domain.effects import Effect, NewEffect, Waiting
+from bot.store import incidents
 from bot.store.db import ABANDONED, Connection
 
 WAKE_CHANNEL = "incident_bot_outbox"
@@ -45,6 +48,7 @@ async def record_all(
 ) -> list[int | None]:
     """Record effects in one statement, in this order (a lane delivers them in it); their ids,
     None for one whose coalesce key is already waiting."""
+    new = await _drills_marked(conn, new)
     rows = await conn.fetch(
         """WITH added AS (
                INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
@@ -74,6 +78,19 @@ async def record_all(
     )
     added = sorted((row["id"], row["coalesce_key"]) for row in rows)
     return _ids_in_order(new, added)
+
+
+async def _drills_marked(conn: Connection, new: Sequence[NewEffect]) -> Sequence[NewEffect]:
+    """The effects with the words of those about a drill marked DRILL: the one place every
+    message passes through, whichever service composed it (see `bot.domain.drills`)."""
+    about = {e.incident_id for e in new if e.incident_id is not None}
+    about_drills = await incidents.drills_among(conn, about) if about else set()
+    if not about_drills:
+        return new
+    return [
+        replace(e, args=drills.marked(e.method, e.args)) if e.incident_id in about_drills else e
+        for e in new
+    ]
 
 
 def _ids_in_order(
@@ -130,6 +147,7 @@ async def record_claimed(
     """Record `effect` already claimed by `owner`, to be delivered by the recording replica as
     soon as the transaction commits: no NOTIFY, no claim. Only an effect that opens its lane can
     be: with another effect waiting in the lane it is recorded as `record` would, and None."""
+    (effect,) = await _drills_marked(conn, [effect])
     row = await conn.fetchrow(
         f"""WITH lane AS (
                 SELECT EXISTS (SELECT 1 FROM outbox WHERE lane = $1

@@ -20,6 +20,7 @@ SECTIONS = [
     "## Impact",
     "## Resolution",
     "## Key times",
+    "## Response against targets",
     "## Status phases",
     "## Timeline",
     "### Key events",
