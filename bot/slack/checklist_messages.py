@@ -60,7 +60,10 @@ class ChecklistMessages:
         return SlackMessage(text=text, recorded_blocks=blocks)
 
     def _element(self, checklist: Checklist, index: int, items: Sequence[Item]) -> dict[str, Any]:
-        options = [self._option(item) for item in items]
+        ticked_by = iter(self._ticked_by([item for item in items if item.is_checked]))
+        options = [
+            self._option(item, next(ticked_by) if item.is_checked else None) for item in items
+        ]
         element: dict[str, Any] = {
             "type": "checkboxes",
             "action_id": f"{TICK}.{index}",
@@ -71,14 +74,22 @@ class ChecklistMessages:
             element["initial_options"] = ticked
         return {"type": "actions", "block_id": block_id(checklist, index), "elements": [element]}
 
-    def _option(self, item: Item) -> dict[str, Any]:
+    def _ticked_by(self, ticked: Sequence[Item]) -> list[str]:
+        """Who ticked each item and when, one line per item, from one render for the element
+        (a render per item was most of a re-draw's cost)."""
+        if not ticked:
+            return []
+        said = self.templates.render("checklist_ticked.mrkdwn.j2", items=ticked)
+        lines = [line.strip() for line in said.strip("\n").split("\n")]
+        return lines + [""] * (len(ticked) - len(lines))
+
+    def _option(self, item: Item, ticked_by: str | None) -> dict[str, Any]:
         option: dict[str, Any] = {
             "text": _plain(truncate(item.text, MAX_OPTION_TEXT)),
             "value": str(item.position),
         }
-        if item.is_checked:
-            said = self.templates.render("checklist_ticked.mrkdwn.j2", item=item)
-            option["description"] = {"type": "mrkdwn", "text": truncate(said, MAX_OPTION_TEXT)}
+        if ticked_by is not None:
+            option["description"] = {"type": "mrkdwn", "text": truncate(ticked_by, MAX_OPTION_TEXT)}
         return option
 
     def listing(self, lines: Sequence[Progress]) -> SlackMessage:
