@@ -1,22 +1,13 @@
 """The demo, run as a user runs it: `incident-bot demo`, in its own process."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests import cli
 
 
 def test_the_demo_plays_a_sev1_and_exits_zero(migrated: str, tmp_path: Path) -> None:
-    root = str(Path(__file__).resolve().parents[2])  # this checkout, not an installed copy
-    env = {**os.environ, "DATABASE_URL": migrated, "PYTHONPATH": root}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = cli.run_cli(
+        "demo", cwd=tmp_path, env={"DATABASE_URL": migrated}, inherit=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout

@@ -1,10 +1,10 @@
 """`check-config` and `serve` as an operator runs them: what is printed, and the exit code."""
 
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import cli
+
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123abcd"}
 TARGETS = {
     "ROLLOUT_DATABASE_URL": "postgresql://rollout",
@@ -16,15 +16,7 @@ TARGETS = {
 
 def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """This checkout's CLI in a bare environment (no `.env` in `cwd`, only the variables given)."""
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=cwd,
-        env={"PATH": "/usr/bin", "PYTHONPATH": str(ROOT), **env},
-    )
+    return cli.run_cli(*args, cwd=cwd, env=env)
 
 
 def test_a_clean_configuration_prints_the_policy_and_exits_0(tmp_path: Path) -> None:

@@ -2,9 +2,7 @@
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -16,6 +14,7 @@ from bot.config import Policy
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.store.db import Pool
 from bot.store.migrate import Migration, migrate
+from tests import cli
 from tests.conftest import FakeClock
 from tests.integration.helpers import message_in
 
@@ -81,19 +80,8 @@ async def test_a_migration_changed_after_it_ran_is_refused(migrated: str) -> Non
 def run_cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """This checkout's CLI (not whichever one the venv has installed)."""
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={
-            **(os.environ if env is None else env),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        },
-        cwd=cwd,
-    )
+    """This checkout's CLI: with `env` and only it, else with this process's environment."""
+    return cli.run_cli(*args, cwd=cwd, env=env, inherit=env is None)
 
 
 def test_migrate_command_reports_a_current_schema(migrated: str, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ import os
 import pty
 import socket
 import subprocess
-import sys
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -17,23 +16,15 @@ from bot.demo.sandbox import sandbox
 from bot.errors import CannotStart
 from bot.store.availability import wait_until_reachable
 from bot.store.db import Pool
+from tests import cli
 from tests.conftest import FakeClock
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "s3cret-pw"
 
 
 def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """This checkout's `incident-bot`, in a folder of its own, with only the variables given."""
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=cwd,
-        env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONPATH": str(ROOT), **env},
-    )
+    return cli.run_cli(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture
@@ -208,13 +199,13 @@ def stderr_on_a_terminal(*args: str, cwd: Path, **env: str) -> str:
     controller, terminal = pty.openpty()
     try:
         subprocess.run(  # noqa: S603 - our own CLI
-            [sys.executable, "-m", "bot.cli", *args],
+            [*cli.COMMAND, *args],
             stdout=subprocess.DEVNULL,
             stderr=terminal,
             timeout=60,
             check=False,
             cwd=cwd,
-            env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONPATH": str(ROOT), **env},
+            env=cli.environment(env),
         )
         os.close(terminal)
         terminal = -1

@@ -4,7 +4,6 @@ the doc names every key the policy accepts, so neither can silently fall behind 
 import re
 import shutil
 import subprocess
-import sys
 import textwrap
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from bot.domain.alert_routes import AlertRoute
 from bot.domain.params import ActionParam
 from bot.domain.severity import SeverityLevel
 from bot.policy.reading import load_policy, read_policy
+from tests import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "policy.yaml"
@@ -40,21 +40,11 @@ def check_config(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """`incident-bot check-config` as an operator runs it, with Slack's secrets and the shipped
     actions' variables set (the example's actions use those), so only the file can complain."""
     environment = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": "xoxb-example",
         "SLACK_SIGNING_SECRET": "example-signing-secret",
         **{name: f"https://example.invalid/{name}" for name in Policy().environment_names()},
     }
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", "check-config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=environment,
-        cwd=cwd,
-    )
+    return cli.run_cli("check-config", str(path), cwd=cwd, env=environment)
 
 
 def test_the_example_policy_passes_check_config_without_a_problem(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 Slack's limits, and what they name elsewhere in the policy, each problem at its file:line."""
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from bot.domain.checklist_items import MAX_ITEM_LENGTH, MAX_ITEMS
 from bot.policy.reading import load_policy, read_policy
 from bot.policy.view import effective_yaml
+from tests import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "runbooks"
@@ -214,18 +213,10 @@ def test_check_config_fails_on_a_missing_heading_naming_file_line_and_path(
         "  pre-rollback: {from: runbooks/rollback.md#Pre-Rollback Checklist}\n"
         "  during: {from: runbooks/rollback.md#During Rollback}\n",
     )
-    done = subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", "check-config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(ROOT),
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": "test-secret",
-        },
+    done = cli.run_cli(
+        "check-config",
+        str(path),
+        env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "test-secret"},
         cwd=policy_dir,
     )
     assert done.returncode == 2

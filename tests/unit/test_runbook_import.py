@@ -1,16 +1,15 @@
 """`incident-bot runbook import`: runbooks in, a pasteable `checklists:` fragment out, and on
 stderr what was left out and why; run as an operator runs it."""
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.policy.reading import load_policy
+from tests import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "runbooks"
@@ -18,15 +17,7 @@ SHARED = Path("/work/shared/runbooks")
 
 
 def run_import(*files: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", "runbook", "import", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=cwd,
-    )
+    return cli.run_cli("runbook", "import", *map(str, files), cwd=cwd, inherit=True)
 
 
 def test_each_heading_with_items_becomes_a_checklist_named_by_its_slug(tmp_path: Path) -> None:
