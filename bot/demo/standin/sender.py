@@ -201,7 +201,17 @@ class SlackSender:
         }
         if "text" in element:
             action["text"] = element["text"]
-        payload: JSON = {
+        payload = self._block_actions(person, where, message_ts, message, action)
+        if message is not None:
+            payload["message"] = message_json(self.standin, message)
+        return await self._interaction("block_actions", payload, bad_signature)
+
+    def _block_actions(
+        self, person: User, where: Channel, message_ts: str, message: Message | None, action: JSON
+    ) -> JSON:
+        """A `block_actions` payload as Slack sends it for a click on a message (an ephemeral
+        one when `message` is None); the caller adds the message and the state it carries."""
+        return {
             "type": "block_actions",
             "user": self._user_ref(person),
             "api_app_id": self.standin.app_id,
@@ -223,9 +233,6 @@ class SlackSender:
             ),
             "actions": [action],
         }
-        if message is not None:
-            payload["message"] = message_json(self.standin, message)
-        return await self._interaction("block_actions", payload, bad_signature)
 
     async def tick(
         self,
@@ -254,34 +261,12 @@ class SlackSender:
             "selected_options": chosen,
             "action_ts": f"{time.time():.6f}",
         }
-        payload: JSON = {
-            "type": "block_actions",
-            "user": self._user_ref(person),
-            "api_app_id": self.standin.app_id,
-            "token": VERIFICATION_TOKEN,
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": where.id,
-                "is_ephemeral": False,
-            },
-            "trigger_id": self.standin.new_trigger_id(),
-            "team": {"id": self.standin.team_id, "domain": self.standin.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "channel": {"id": where.id, "name": where.name},
-            "message": message_json(self.standin, message),
-            "state": {
-                "values": {
-                    block_id: {
-                        element["action_id"]: {"type": "checkboxes", "selected_options": chosen}
-                    }
-                }
-            },
-            "response_url": self.standin.new_response_url(
-                where.id, person.id, message_ts=message_ts
-            ),
-            "actions": [action],
+        payload = self._block_actions(person, where, message_ts, message, action)
+        payload["message"] = message_json(self.standin, message)
+        payload["state"] = {
+            "values": {
+                block_id: {element["action_id"]: {"type": "checkboxes", "selected_options": chosen}}
+            }
         }
         return await self._interaction("block_actions", payload, bad_signature)
 
