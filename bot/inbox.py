@@ -12,6 +12,7 @@ Runs go through `Background`, so shutdown and tests wait for them as for any wor
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, cast
@@ -52,7 +53,10 @@ class Inbox:
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.handlers: dict[str, Handler] = {}
+        self.limits: dict[str, int] = {}
+        """Kinds that may hold only a few of the slots (`register`'s `at_most`)."""
         self._running = 0
+        self._running_kind: Counter[str] = Counter()
         self._filling = asyncio.Lock()
         self._backlog = False
         """Whether requests may be waiting for a slot here (the sweep looks every poll anyway)."""
@@ -60,8 +64,24 @@ class Inbox:
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: str, handler: Handler, *, at_most: int | None = None) -> None:
+        """Run requests of `kind` with `handler`; `at_most` of them at once on this replica.
+
+        A burst of cheap, frequent requests (checklist ticks) then leaves the other slots, and
+        the event loop, to the acks and to the rest: each one re-draws a message, and eight at
+        once kept the next clicks' acks waiting behind them."""
         self.handlers[kind] = handler
+        if at_most is not None:
+            self.limits[kind] = at_most
+
+    def _has_slot(self, kind: str) -> bool:
+        return self._running < self.concurrency and self._running_kind[kind] < self.limits.get(
+            kind, self.concurrency
+        )
+
+    def _started(self, kind: str, count: int = 1) -> None:
+        self._running += count
+        self._running_kind[kind] += count
 
     async def receive(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """Record a request (before its ack: one short commit), claimed at once when this
@@ -70,8 +90,8 @@ class Inbox:
         # PostgreSQL holds no NUL (nor a lone surrogate): what is recorded is what can be.
         stored = cast(dict[str, Any], clean_json(payload, max_depth=64))
         now = self.clock()
-        taken = self._running < self.concurrency
-        self._running += taken
+        taken = self._has_slot(kind)
+        self._started(kind, taken)
         try:
             async with self.pool.acquire() as conn:
                 recorded = await inbox.record(
@@ -83,11 +103,15 @@ class Inbox:
                     claim=(self.owner, self.lease) if taken else None,
                 )
         except BaseException:
-            self._running -= taken
+            self._started(kind, -taken)
             raise
         if recorded is None or not taken:
-            self._running -= taken
+            self._started(kind, -taken)
             self._backlog |= recorded is not None
+            if recorded is not None and self._has_slot(kind):
+                # A run ended while this was being recorded, and its look for waiting requests
+                # may have come before this commit: look again rather than wait for the sweep.
+                self.background.start(self._look_again(), name="inbox:fill")
             return recorded is not None
         request = Received(recorded, key, kind, stored, 1, now)
         self.background.start(self._run(request), name=f"inbox:{kind}")
@@ -99,15 +123,31 @@ class Inbox:
             free = self.concurrency - self._running
             if free <= 0:
                 return 0
+            allowances = {
+                kind: max(limit - self._running_kind[kind], 0)
+                for kind, limit in self.limits.items()
+            }
             async with self.pool.acquire() as conn:
                 claimed = await inbox.claim(
-                    conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
+                    conn,
+                    now=self.clock(),
+                    lease=self.lease,
+                    limit=free,
+                    owner=self.owner,
+                    allowances=allowances,
                 )
-            self._backlog = len(claimed) == free  # a full claim: more may be waiting
+            # A full claim, or as many of a limited kind as it was allowed: more may be waiting.
+            self._backlog = len(claimed) == free or any(
+                sum(r.kind == kind for r in claimed) >= allowed
+                for kind, allowed in allowances.items()
+            )
             for request in claimed:
-                self._running += 1
+                self._started(request.kind)
                 self.background.start(self._run(request), name=f"inbox:{request.kind}")
             return len(claimed)
+
+    async def _look_again(self) -> None:
+        await self.fill()
 
     async def _run(self, request: Received) -> None:
         structlog.contextvars.bind_contextvars(inbox=request.id, request_kind=request.kind)
@@ -121,7 +161,7 @@ class Inbox:
             error = f"{type(failure).__name__}: {failure}"
             log.exception("inbox_request_failed")
         finally:
-            self._running -= 1
+            self._started(request.kind, -1)
         async with self.pool.acquire() as conn:
             await inbox.finish(conn, request.id, now=self.clock(), error=error)
         # Start whatever waited for this slot before this run ends, so `Background.idle()`

@@ -66,7 +66,11 @@ NAMES: dict[type, str] = {
     Tick: "checklist_tick",
 }
 """The `interaction` label of the metrics, and the name of the work in the logs."""
-CLICK, FORM = "click", "form"
+CLICK, FORM, TICK = "click", "form", "tick"
+"""The inbox's kinds: a button click, a form submission, a checklist tick."""
+TICKS_AT_ONCE = 2
+"""Checklist ticks run at most two at a time per replica (each re-draws its message): a burst of
+ticks then leaves the other inbox slots, and the event loop, to acks and other requests."""
 """The inbox's names for a button's click and a form's submission."""
 
 
@@ -101,7 +105,8 @@ class Interactions:
             await ack()
             self.background.start(self._answer(button), name="click:post_update")
             return
-        await self.inbox.receive(CLICK, f"click:{button.click.trigger_id}", _kept(button, body))
+        kind = TICK if isinstance(button, Tick) else CLICK
+        await self.inbox.receive(kind, f"click:{button.click.trigger_id}", _kept(button, body))
         await ack()
 
     async def submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -240,6 +245,7 @@ def register(app: AsyncApp, services: Services) -> None:
         run_command=partial(run_as_typed, services),
     )
     services.inbox.register(CLICK, interactions.run_click)
+    services.inbox.register(TICK, interactions.run_click, at_most=TICKS_AT_ONCE)
     services.inbox.register(FORM, interactions.run_form)
     for action_id in BUTTONS:
         app.action(action_id)(interactions.clicked)

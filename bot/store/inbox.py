@@ -1,5 +1,6 @@
 """The `inbox` table: requests recorded before their ack, claimed once to be run."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,24 +61,38 @@ async def record(
 
 
 async def claim(
-    conn: Connection, *, now: datetime, lease: timedelta, limit: int, owner: int | None
+    conn: Connection,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    owner: int | None,
+    allowances: Mapping[str, int] | None = None,
 ) -> list[Received]:
     """Take up to `limit` requests for `owner` (a replica's presence pid), oldest first:
-    waiting ones, or ones whose runner is gone (`ABANDONED`)."""
+    waiting ones, or ones whose runner is gone (`ABANDONED`); of a kind named in `allowances`,
+    at most that many."""
     rows = await conn.fetch(
         f"""UPDATE inbox SET state = 'running', attempts = attempts + 1,
                              leased_until = $1::timestamptz + $2::interval, claimed_by = $4
             WHERE id IN (
                 SELECT id FROM inbox
-                WHERE state = 'pending' OR (state = 'running' AND {ABANDONED})
+                WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, kind, row_number() OVER (PARTITION BY kind ORDER BY id) AS nth
+                        FROM inbox
+                        WHERE state = 'pending' OR (state = 'running' AND {ABANDONED})) AS waiting
+                    WHERE nth <= coalesce(($5::jsonb ->> kind)::integer, $3)
+                    ORDER BY id
+                    LIMIT $3)
                 ORDER BY id
-                LIMIT $3
                 FOR UPDATE SKIP LOCKED)
             RETURNING {_COLUMNS}""",
         now,
         lease,
         limit,
         owner,
+        dict(allowances or {}),
     )
     return sorted((_received(r) for r in rows), key=lambda request: request.id)
 
