@@ -68,9 +68,10 @@ NAMES: dict[type, str] = {
 """The `interaction` label of the metrics, and the name of the work in the logs."""
 CLICK, FORM, TICK = "click", "form", "tick"
 """The inbox's kinds: a button click, a form submission, a checklist tick."""
-TICKS_AT_ONCE = 2
-"""Checklist ticks run at most two at a time per replica (each re-draws its message): a burst of
-ticks then leaves the other inbox slots, and the event loop, to acks and other requests."""
+TICKS_AT_ONCE = 1
+"""Checklist ticks run one at a time per replica (each re-draws its message, and the ticks of one
+checklist take turns on its row anyway): a burst of ticks then leaves the other inbox slots,
+and the event loop, to acks and other requests."""
 """The inbox's names for a button's click and a form's submission."""
 
 
