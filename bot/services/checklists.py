@@ -80,6 +80,8 @@ class ChecklistService:
         await self._post_due(conn, incident_id, "resolve")
 
     async def _post_due(self, conn: Connection, incident_id: int, moment: str) -> None:
+        if not any(checklist.post_on == moment for checklist in self.policy.checklists.values()):
+            return  # nothing to post at this moment: no look at the incident on the way
         incident = await incidents.by_id(conn, incident_id)
         if incident is None or not incident.channel_id:
             return
