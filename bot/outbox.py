@@ -127,18 +127,21 @@ class Dispatcher:
         for effect in claimed:
             self.background.start(self._deliver(effect), name=f"outbox:{effect.method}")
 
-    async def record_here(self, conn: Connection, effect: NewEffect, *, now: datetime) -> None:
+    async def record_here(
+        self, conn: Connection, effect: NewEffect, *, now: datetime, drill: bool | None = None
+    ) -> None:
         """Record an effect that opens its lane (a new incident's channel, the first message in
         a channel just made) claimed by this replica, which delivers it when the enclosing
         `transaction` commits: the NOTIFY, the wake-up and the claim are saved, which is most of
         what stands between a declaration and its channel. Outside such a transaction, or with
-        another effect waiting in the lane, it is recorded for any replica, as `outbox.record`."""
+        another effect waiting in the lane, it is recorded for any replica, as `outbox.record`.
+        `drill`: whether its incident is a drill, when the caller knows (see `outbox.record_all`)."""
         claimed = _DELIVER_HERE.get()
         if claimed is None or effect.coalesce_key is not None:
-            await outbox.record(conn, effect, now=now)
+            await outbox.record_all(conn, [effect], now=now, drill=drill)
             return
         mine = await outbox.record_claimed(
-            conn, effect, now=now, lease=self.lease, owner=self.owner
+            conn, effect, now=now, lease=self.lease, owner=self.owner, drill=drill
         )
         if mine is not None:
             claimed.append(mine)

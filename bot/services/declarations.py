@@ -167,7 +167,7 @@ class DeclarationService:
             then_do=CHANNEL_CREATED,
             notify={**(notify or {}), "what": "declaration"},
         )
-        await self.dispatcher.record_here(conn, creation, now=now)
+        await self.dispatcher.record_here(conn, creation, now=now, drill=incident.is_drill)
 
     async def channel_created(
         self, conn: Connection, effect: Effect, result: effects.Result
@@ -187,7 +187,7 @@ class DeclarationService:
             incident_id=incident.id,
             then_do=INITIAL_POSTED,
         )
-        await self.dispatcher.record_here(conn, first, now=now)
+        await self.dispatcher.record_here(conn, first, now=now, drill=incident.is_drill)
         setup = [
             replace(
                 effects.set_topic(channel, self.compose.topic(incident), incident_id=incident.id),
@@ -212,7 +212,7 @@ class DeclarationService:
             setup.append(
                 effects.respond(url, reply, about="answer the declarer", incident_id=incident.id)
             )
-        await outbox.record_all(conn, setup, now=now)
+        await outbox.record_all(conn, setup, now=now, drill=incident.is_drill)
         for listener in self.set_up:
             await listener(conn, incident.id)
 

@@ -45,10 +45,11 @@ async def record_all(
     *,
     now: datetime,
     due_at: datetime | None = None,
+    drill: bool | None = None,
 ) -> list[int | None]:
     """Record effects in one statement, in this order (a lane delivers them in it); their ids,
     None for one whose coalesce key is already waiting."""
-    new = await _drills_marked(conn, new)
+    new = await _drills_marked(conn, new, drill)
     rows = await conn.fetch(
         """WITH added AS (
                INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
@@ -80,11 +81,17 @@ async def record_all(
     return _ids_in_order(new, added)
 
 
-async def _drills_marked(conn: Connection, new: Sequence[NewEffect]) -> Sequence[NewEffect]:
+async def _drills_marked(
+    conn: Connection, new: Sequence[NewEffect], drill: bool | None = None
+) -> Sequence[NewEffect]:
     """The effects with the words of those about a drill marked DRILL: the one place every
-    message passes through, whichever service composed it (see `bot.domain.drills`)."""
+    message passes through, whichever service composed it (see `bot.domain.drills`). `drill`
+    says whether their incident is one, when the caller knows it (saving the look-up)."""
     about = {e.incident_id for e in new if e.incident_id is not None}
-    about_drills = await incidents.drills_among(conn, about) if about else set()
+    if drill is not None:
+        about_drills = about if drill else set()
+    else:
+        about_drills = await incidents.drills_among(conn, about) if about else set()
     if not about_drills:
         return new
     return [
@@ -142,12 +149,18 @@ async def record_edit(conn: Connection, edit: NewEffect, *, now: datetime) -> in
 
 
 async def record_claimed(
-    conn: Connection, effect: NewEffect, *, now: datetime, lease: timedelta, owner: int | None
+    conn: Connection,
+    effect: NewEffect,
+    *,
+    now: datetime,
+    lease: timedelta,
+    owner: int | None,
+    drill: bool | None = None,
 ) -> Effect | None:
     """Record `effect` already claimed by `owner`, to be delivered by the recording replica as
     soon as the transaction commits: no NOTIFY, no claim. Only an effect that opens its lane can
     be: with another effect waiting in the lane it is recorded as `record` would, and None."""
-    (effect,) = await _drills_marked(conn, [effect])
+    (effect,) = await _drills_marked(conn, [effect], drill)
     row = await conn.fetchrow(
         f"""WITH lane AS (
                 SELECT EXISTS (SELECT 1 FROM outbox WHERE lane = $1
