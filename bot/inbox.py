@@ -90,7 +90,7 @@ class Inbox:
         # PostgreSQL holds no NUL (nor a lone surrogate): what is recorded is what can be.
         stored = cast(dict[str, Any], clean_json(payload, max_depth=64))
         now = self.clock()
-        taken = self._has_slot(kind)
+        taken = int(self._has_slot(kind))
         self._started(kind, taken)
         try:
             async with self.pool.acquire() as conn:
@@ -111,18 +111,18 @@ class Inbox:
             if recorded is not None and self._has_slot(kind):
                 # A run ended while this was being recorded, and its look for waiting requests
                 # may have come before this commit: look again rather than wait for the sweep.
-                self.background.start(self._look_again(), name="inbox:fill")
+                self.background.start(self.fill(), name="inbox:fill")
             return recorded is not None
         request = Received(recorded, key, kind, stored, 1, now)
         self.background.start(self._run(request), name=f"inbox:{kind}")
         return True
 
-    async def fill(self) -> int:
+    async def fill(self) -> None:
         """Claim as many waiting requests as there are free slots and start them."""
         async with self._filling:
             free = self.concurrency - self._running
             if free <= 0:
-                return 0
+                return
             allowances = {
                 kind: max(limit - self._running_kind[kind], 0)
                 for kind, limit in self.limits.items()
@@ -144,10 +144,6 @@ class Inbox:
             for request in claimed:
                 self._started(request.kind)
                 self.background.start(self._run(request), name=f"inbox:{request.kind}")
-            return len(claimed)
-
-    async def _look_again(self) -> None:
-        await self.fill()
 
     async def _run(self, request: Received) -> None:
         structlog.contextvars.bind_contextvars(inbox=request.id, request_kind=request.kind)
