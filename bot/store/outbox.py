@@ -123,6 +123,7 @@ async def record_edit(conn: Connection, edit: NewEffect, *, now: datetime) -> in
     `chat.update`); one already being delivered is left to finish and this one follows it in the
     lane. A coalesce key would not do: it keeps the first waiting edit, with its stale render.
     Callers serialise the edits of one message (they hold the row the message shows)."""
+    (edit,) = await _drills_marked(conn, [edit])  # a refreshed render keeps its DRILL mark too
     # The NOTIFY matters: a dispatcher whose claim skipped the row while this held it sleeps
     # until woken, and an UPDATE wakes nobody by itself.
     refreshed: int | None = await conn.fetchval(

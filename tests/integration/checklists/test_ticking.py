@@ -3,10 +3,12 @@
 import asyncio
 
 from bot.demo.sandbox import Sandbox
+from bot.demo.standin import Message, SlackStandIn
+from bot.domain.drills import DRILL_BANNER
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.checklists.helpers import boxes, header, posted, tick, ticked
-from tests.integration.helpers import message_in, reply_to, stamped
+from tests.integration.helpers import deliver_retries, message_in, reply_to, stamped
 
 
 async def test_a_tick_shows_who_and_when_and_is_stamped(
@@ -99,3 +101,28 @@ async def test_an_unsigned_tick_is_refused(bot: Sandbox, db: Pool) -> None:
     assert result.status == 401
     assert ticked(message) == {}
     assert await stamped(db, "checklist_item_checked") == []
+
+
+async def test_a_drills_checklist_keeps_its_drill_mark_through_coalesced_redraws(
+    bot: Sandbox, clock: FakeClock
+) -> None:
+    channel = await bot.drill("sev2 Rollback practice")
+    await bot.command("checklist pre-rollback", channel=channel.id)
+    await bot.slack.wait_for(lambda s: _drill_checklist(s, channel.id) is not None)
+    message = _drill_checklist(bot.slack, channel.id)
+    assert message is not None
+    bot.slack.monotonic = lambda: clock().timestamp()
+    bot.slack.outage(20, "http_503")  # the first redraw waits; the second refreshes it in place
+    for item in ("Emergency backup created", "Rollback target identified"):
+        assert (await bot.sender.tick("bob", channel.id, message.ts, item)).status == 200
+        await bot.settle()
+    clock.advance(seconds=21)
+    await deliver_retries(bot, clock)
+
+    assert set(ticked(message)) == {"Emergency backup created", "Rollback target identified"}
+    assert message.text.startswith("[DRILL] ")
+    assert DRILL_BANNER in str((message.blocks or [{}])[0])
+
+
+def _drill_checklist(slack: SlackStandIn, channel: str) -> Message | None:
+    return next((m for m in slack.messages(channel) if "Pre-Rollback Checklist" in m.text), None)
