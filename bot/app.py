@@ -28,6 +28,7 @@ import handlers.slack_requests
 from bot.actions import Catalog, Executors, open_executors
 from bot.config import Policy, Settings
 from bot.domain.clock import Clock, system_clock
+from bot.integrations import http_api
 from bot.metrics import Metrics
 from bot.services.alerts import AlertService
 from bot.services.background import Background
@@ -52,6 +53,7 @@ CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
 
 POOL = web.AppKey("pool", Pool)
 SLACK_SESSION = web.AppKey("slack_session", aiohttp.ClientSession)
+INTEGRATIONS_SESSION = web.AppKey("integrations_session", aiohttp.ClientSession)
 EXECUTORS = web.AppKey("executors", Executors)
 BACKGROUND = web.AppKey("background", Background)
 SERVICES = web.AppKey("services", Services)
@@ -143,6 +145,7 @@ def create_web_app(
             _holding(POOL, lambda: open_pool(settings, wait=wait_for_db)),
             _migrations,
             _holding(SLACK_SESSION, open_slack_session),
+            _holding(INTEGRATIONS_SESSION, http_api.open_session),
             _holding(EXECUTORS, lambda: open_executors(catalog)),
             _background,
             _services(settings, policy, clock, catalog, metrics),
@@ -200,7 +203,14 @@ def _services(
     settings: Settings, policy: Policy, clock: Clock, catalog: Catalog, metrics: Metrics
 ) -> CleanupCtx:
     async def build(app: web.Application) -> AsyncIterator[None]:
-        opened = Resources(app[POOL], app[SLACK_SESSION], app[EXECUTORS], app[BACKGROUND], metrics)
+        opened = Resources(
+            app[POOL],
+            app[SLACK_SESSION],
+            app[EXECUTORS],
+            app[BACKGROUND],
+            metrics,
+            app[INTEGRATIONS_SESSION],
+        )
         app[SERVICES] = services = build_services(settings, policy, clock, catalog, opened)
         app[ALERTS] = services.alerts
         app[BOLT] = build_bolt_app(services)

@@ -31,7 +31,7 @@ import structlog
 
 from bot.domain.backoff import retry_delay
 from bot.domain.clock import Clock
-from bot.domain.effects import Effect, NewEffect
+from bot.domain.effects import DeliveryError, Effect, NewEffect
 from bot.metrics import Metrics
 from bot.slack import effects
 from bot.slack.composer import Composer
@@ -65,7 +65,12 @@ class FollowUp:
     (e.g. reserved another channel name), so no failure is reported."""
 
     done: Callable[[Connection, Effect, effects.Result], Awaitable[None]]
-    refused: Callable[[Connection, Effect, SlackError], Awaitable[bool]] | None = None
+    refused: Callable[[Connection, Effect, DeliveryError], Awaitable[bool]] | None = None
+
+
+Deliverer = Callable[[Effect], Awaitable[effects.Result]]
+"""Makes one kind of effect's call to a system other than Slack (`bot.integrations`); raises
+`DeliveryError` when refused or unreachable."""
 
 
 def backoff(attempts: int, retry_after: float | None) -> float:
@@ -102,6 +107,8 @@ class Dispatcher:
         self.concurrency = concurrency
         self.max_sleep = max_sleep
         self.follow_ups: dict[str, FollowUp] = {REPORT: FollowUp(_nothing, _log_only)}
+        self.deliverers: dict[str, Deliverer] = {}
+        """Effects for other systems, by method; every other method is Slack's."""
         self._wake = asyncio.Event()
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
@@ -112,6 +119,9 @@ class Dispatcher:
 
     def register_all(self, follow_ups: Mapping[str, FollowUp]) -> None:
         self.follow_ups.update(follow_ups)
+
+    def register_deliverers(self, deliverers: Mapping[str, Deliverer]) -> None:
+        self.deliverers.update(deliverers)
 
     @asynccontextmanager
     async def transaction(self, conn: Connection) -> AsyncIterator[None]:
@@ -176,8 +186,12 @@ class Dispatcher:
     async def _deliver(self, effect: Effect) -> None:
         structlog.contextvars.bind_contextvars(effect=effect.id, incident_id=effect.incident_id)
         try:
-            result = await effects.deliver(self.slack, effect)
-        except SlackError as error:
+            deliverer = self.deliverers.get(effect.method)
+            if deliverer is not None:
+                result = await deliverer(effect)
+            else:
+                result = await effects.deliver(self.slack, effect)
+        except DeliveryError as error:
             await self._failed(effect, error)
         else:
             await self._delivered(effect, result)
@@ -201,9 +215,10 @@ class Dispatcher:
         if effect.attempts > 1:
             log.info("effect_delivered_late", method=effect.method, attempts=effect.attempts)
 
-    async def _failed(self, effect: Effect, error: SlackError) -> None:
+    async def _failed(self, effect: Effect, error: DeliveryError) -> None:
         now = self.clock()
-        if error.is_transient:
+        slack = isinstance(error, SlackError)
+        if error.is_transient and slack:
             self._failing = True
         if error.is_transient and now - effect.created_at < self.give_up_after:
             pause = backoff(effect.attempts, error.retry_after)
@@ -215,14 +230,14 @@ class Dispatcher:
                     error=error.error,
                     maybe_done=error.error == "unreachable",
                 )
-                if effect.attempts == 1 and effect.notify:
+                if effect.attempts == 1 and effect.notify and slack:
                     await self._tell_slow(conn, effect, now)
             self.metrics.deliveries.labels(effect.method, "retried").inc()
             log.warning("effect_retried", method=effect.method, error=error.error, pause=pause)
             return
         await self._give_up(effect, error, now)
 
-    async def _give_up(self, effect: Effect, error: SlackError, now: datetime) -> None:
+    async def _give_up(self, effect: Effect, error: DeliveryError, now: datetime) -> None:
         follow_up = self.follow_ups.get(effect.then_do or "")
         async with self.pool.acquire() as conn, conn.transaction():
             if not await outbox.give_up(conn, effect.id, now=now, error=error.error):
@@ -252,7 +267,7 @@ class Dispatcher:
         )
 
     async def _report(
-        self, conn: Connection, effect: Effect, error: SlackError, now: datetime
+        self, conn: Connection, effect: Effect, error: DeliveryError, now: datetime
     ) -> None:
         """Announce an effect given up: in its incident's channel, else the announce channel,
         and to the person who asked for it."""
@@ -267,7 +282,12 @@ class Dispatcher:
         ):
             channel = incident.channel_id
         message = self.compose.delivery_failed(
-            about=effect.about, error=error.error, incident=incident, since=effect.created_at
+            about=effect.about,
+            error=error.error,
+            incident=incident,
+            since=effect.created_at,
+            system=error.system,
+            detail=error.detail,
         )
         report = effects.post(
             channel,
@@ -324,6 +344,6 @@ async def _nothing(_conn: Connection, _effect: Effect, _result: effects.Result) 
     return None
 
 
-async def _log_only(_conn: Connection, effect: Effect, error: SlackError) -> bool:
+async def _log_only(_conn: Connection, effect: Effect, error: DeliveryError) -> bool:
     log.error("failure_report_undeliverable", error=error.error, about=effect.about)
     return True

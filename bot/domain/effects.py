@@ -46,6 +46,38 @@ class Effect:
     created_at: datetime
 
 
+class DeliveryError(Exception):
+    """The other side refused an effect or could not be reached (`bot.outbox` decides what next).
+
+    `error` is a short code (Slack's own, or `unreachable`, `ratelimited`, `http_400`); `detail`
+    the other system's own words, shown to people when the effect is given up; `retry_after` the
+    pause a 429 asked for. `is_transient` tells a refusal that may pass from one that will not.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        error: str,
+        *,
+        retry_after: float | None = None,
+        transient: bool = False,
+        detail: str | None = None,
+        system: str = "Slack",
+    ) -> None:
+        super().__init__(f"{method}: {error}")
+        self.system = system
+        """Who refused: `Slack`, `PagerDuty`, `Statuspage`, …, as people read it."""
+        self.method = method
+        self.error = error
+        self.retry_after = retry_after
+        self.transient = transient
+        self.detail = detail
+
+    @property
+    def is_transient(self) -> bool:
+        return self.transient
+
+
 @dataclass(frozen=True)
 class Waiting:
     """How much is waiting to be delivered, and since when."""

@@ -20,13 +20,12 @@ import structlog
 
 from bot.domain.alerts import Alert
 from bot.domain.clock import Clock
-from bot.domain.effects import Effect, NewEffect
+from bot.domain.effects import DeliveryError, Effect, NewEffect
 from bot.domain.incident import Incident
 from bot.domain.timeline import Kind
 from bot.outbox import FollowUp
 from bot.slack import effects
 from bot.slack.alert_messages import AlertMessages
-from bot.slack.gateway import SlackError
 from bot.store import alert_digests, alert_groups, alerts, incidents, outbox, timeline
 from bot.store.db import Connection
 from bot.store.timeline import Entry
@@ -113,7 +112,7 @@ class AlertDigests:
         if effect.incident_id is not None:
             await self.record(conn, effect.incident_id, self.clock())
 
-    async def refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+    async def refused(self, conn: Connection, effect: Effect, error: DeliveryError) -> bool:
         """A digest given up is reported by the outbox; its alerts are stamped all the same (they
         are the incident's), and the alerts that arrived meanwhile still get their digest."""
         log.warning("alert_digest_given_up", error=error.error, incident_id=effect.incident_id)

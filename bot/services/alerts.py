@@ -28,7 +28,7 @@ from bot.domain.alert_routes import (
 from bot.domain.alerts import Alert
 from bot.domain.clock import Clock
 from bot.domain.commands import Declare
-from bot.domain.effects import Effect
+from bot.domain.effects import DeliveryError, Effect
 from bot.domain.incident import Incident
 from bot.domain.severity import SeverityLevel
 from bot.domain.timeline import Kind
@@ -39,7 +39,6 @@ from bot.services.context import Invocation, Reply, claim_delivery
 from bot.services.declarations import DeclarationService
 from bot.slack import effects
 from bot.slack.alert_messages import AlertMessages
-from bot.slack.gateway import SlackError
 from bot.store import alert_groups, alerts, incidents, outbox, timeline
 from bot.store.alert_groups import Group
 from bot.store.alerts import StoredAlert
@@ -222,7 +221,7 @@ class AlertService:
             conn, replace(offer, args={**offer.args, "alert_id": alert_id}), now=now
         )
 
-    async def _offer_refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+    async def _offer_refused(self, conn: Connection, effect: Effect, error: DeliveryError) -> bool:
         """The offer is given up (and reported): the group's next alert offers again."""
         stored = await alerts.get(conn, int(effect.args["alert_id"]))
         if stored is not None:

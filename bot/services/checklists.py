@@ -19,7 +19,7 @@ from bot.config import Policy
 from bot.domain.checklists import Checklist, Progress, posted_on, progress_of, toggles
 from bot.domain.clock import Clock
 from bot.domain.commands import ShowChecklists
-from bot.domain.effects import Effect, NewEffect
+from bot.domain.effects import DeliveryError, Effect, NewEffect
 from bot.domain.incident import Incident
 from bot.domain.slack_events import permalink
 from bot.domain.timeline import Entry, Kind
@@ -29,7 +29,7 @@ from bot.services.commands import usage
 from bot.services.context import Invocation, Reply, claim_delivery, incident_of_channel
 from bot.slack import effects
 from bot.slack.checklist_messages import ChecklistMessages
-from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.gateway import SlackGateway
 from bot.slack.interactions import Tick
 from bot.slack.messages import SlackMessage
 from bot.store import checklists, incidents, outbox, timeline
@@ -144,7 +144,7 @@ class ChecklistService:
         if checklist is not None and checklist.revision != effect.args.get(REVISION):
             await self._redraw(conn, checklist, is_closed=False)
 
-    async def refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+    async def refused(self, conn: Connection, effect: Effect, error: DeliveryError) -> bool:
         """Slack refused the post for good: the checklist may be asked for again (the outbox
         reports the failure)."""
         await checklists.lose(conn, int(effect.args[CHECKLIST_ID]))

@@ -18,6 +18,7 @@ from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock
 from bot.errors import CannotStart
 from bot.inbox import Inbox
+from bot.integrations import http_api
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
@@ -76,6 +77,8 @@ class Resources:
     executors: Executors
     background: Background
     metrics: Metrics
+    integrations_session: aiohttp.ClientSession
+    """Calls to other systems (PagerDuty, Statuspage, GitHub, Jira): `bot.integrations`."""
 
 
 def database_url(settings: Settings) -> str:
@@ -214,8 +217,9 @@ async def open_services(
         pool = await stack.enter_async_context(open_pool(settings))
         await apply_migrations(pool)
         session = await stack.enter_async_context(open_slack_session())
+        outside = await stack.enter_async_context(http_api.open_session())
         executors = await stack.enter_async_context(open_executors(catalog))
         background = Background()
         stack.push_async_callback(background.close)
-        opened = Resources(pool, session, executors, background, Metrics())
+        opened = Resources(pool, session, executors, background, Metrics(), outside)
         yield build_services(settings, policy, clock, catalog, opened)

@@ -20,7 +20,7 @@ from bot.config import Policy
 from bot.domain import drills
 from bot.domain.clock import Clock
 from bot.domain.commands import Declare
-from bot.domain.effects import Effect
+from bot.domain.effects import DeliveryError, Effect
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.timeline import Kind
@@ -29,7 +29,6 @@ from bot.services import reminders
 from bot.services.context import Invocation, claim_delivery
 from bot.slack import effects
 from bot.slack.composer import Composer
-from bot.slack.gateway import SlackError
 from bot.slack.messages import SlackMessage
 from bot.store import incidents, outbox, timeline
 from bot.store.db import Connection, Pool
@@ -232,7 +231,9 @@ class DeclarationService:
         for listener in self.first_posted:
             await listener(conn, effect.incident_id)
 
-    async def creation_refused(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+    async def creation_refused(
+        self, conn: Connection, effect: Effect, error: DeliveryError
+    ) -> bool:
         """Slack refused the channel for good: try the next name if it was taken, else give the
         declaration up (reported by the outbox) and tell the `abandoned` listeners. The
         incident is closed, so it lists as no open incident and reminds nobody."""
@@ -256,7 +257,7 @@ class DeclarationService:
                 await listener(conn, effect.incident_id)
         return False
 
-    async def name_taken(self, conn: Connection, effect: Effect, error: SlackError) -> bool:
+    async def name_taken(self, conn: Connection, effect: Effect, error: DeliveryError) -> bool:
         """A channel of the reserved name exists and the bot did not make it: reserve the next
         name and create that instead (up to MAX_NAME_ATTEMPTS names)."""
         attempt = int(effect.args.get("attempt", 1))

@@ -246,11 +246,25 @@ class Composer:
         return self._compose("delivery_slow.mrkdwn.j2", what=what)
 
     def delivery_failed(
-        self, *, about: str, error: str, incident: Incident | None, since: datetime
+        self,
+        *,
+        about: str,
+        error: str,
+        incident: Incident | None,
+        since: datetime,
+        system: str = "Slack",
+        detail: str | None = None,
     ) -> SlackMessage:
-        """An effect given up (refused for good, or older than `give_up_after`)."""
+        """An effect given up (refused for good, or older than `give_up_after`); `system` is
+        who refused it, `detail` their own words."""
         return self._compose(
-            "delivery_failed.mrkdwn.j2", about=about, error=error, incident=incident, since=since
+            "delivery_failed.mrkdwn.j2",
+            about=about,
+            error=error,
+            incident=incident,
+            since=since,
+            system=system,
+            detail=detail,
         )
 
 

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.domain.effects import DeliveryError
 from bot.slack.messages import MAX_TOPIC, SlackMessage, truncate
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,7 @@ TRANSIENT_ERRORS = frozenset(
 """Slack's answers that say "not now" rather than "no": the same call may succeed later."""
 
 
-class SlackError(Exception):
+class SlackError(DeliveryError):
     """Slack answered `ok: false`; `error` is Slack's own code (`channel_not_found`, …).
 
     `retry_after` is the pause a 429 asked for; `is_transient` tells a refusal that may pass
@@ -54,10 +55,7 @@ class SlackError(Exception):
     """
 
     def __init__(self, method: str, error: str, *, retry_after: float | None = None) -> None:
-        super().__init__(f"{method}: {error}")
-        self.method = method
-        self.error = error
-        self.retry_after = retry_after
+        super().__init__(method, error, retry_after=retry_after)
 
     @property
     def is_transient(self) -> bool:

@@ -95,6 +95,7 @@ def test_the_cycle_check_sees_a_cycle() -> None:
         ("bot.demo", ()),
         ("bot.domain", ("bot.store", "bot.slack", "bot.actions", "bot.services", "bot.app")),
         ("bot.store", ("bot.slack", "bot.actions", "bot.services", "bot.app")),
+        ("bot.integrations", ("bot.store", "bot.slack", "bot.services", "bot.app")),
         ("handlers", ("bot.store",)),
     ],
 )
