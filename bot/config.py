@@ -283,6 +283,89 @@ class Alerts(_Strict):
     routes: tuple[AlertRoute, ...] = ()
 
 
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+"""The name of an environment variable that holds a secret: the policy never holds the value."""
+
+
+class PagedService(_Strict):
+    """A service `/incident page <name>` pages: its own PagerDuty integration."""
+
+    routing_key_env: EnvName
+
+
+class Paging(_Strict):
+    """PagerDuty Events API v2 (runbooks 003, 004): page the on-call when a paging severity is
+    declared (or re-graded to one), resolve the page on resolve, page more services on request."""
+
+    events_url: str = Field(
+        default="https://events.pagerduty.com/v2/enqueue", pattern=r"^https?://"
+    )
+    routing_key_env: EnvName = "PAGERDUTY_ROUTING_KEY"
+    page_on: tuple[str, ...] = ("sev1", "sev2")
+    services: dict[str, PagedService] = Field(default_factory=dict)
+
+
+CUSTOMER_WORDING = (
+    "We're investigating reports of degraded service. We've implemented protective measures "
+    "and are investigating the root cause. We'll provide updates as we learn more."
+)
+"""Runbook 000's customer communication template, as a public statement's starting words."""
+
+
+class StatusPage(_Strict):
+    """Atlassian Statuspage API v1 (runbooks 000, 001, 004): public statements, each approved in
+    Slack by a second person before it is published."""
+
+    api_url: str = Field(default="https://api.statuspage.io/v1", pattern=r"^https?://")
+    page_id: str = Field(pattern=r"^[A-Za-z0-9]+$")
+    api_key_env: EnvName = "STATUSPAGE_API_KEY"
+    components: dict[str, str] = Field(default_factory=dict)
+    """Names people type (`checkout`) → Statuspage component ids."""
+    wording: str = CUSTOMER_WORDING
+    """The public message a statement starts from when the command gives none."""
+
+
+class GitHubExport(_Strict):
+    repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    token_env: EnvName = "GITHUB_TOKEN"  # noqa: S105 - a variable's name, not its value
+    api_url: str = Field(default="https://api.github.com", pattern=r"^https?://")
+
+
+class JiraExport(_Strict):
+    url: str = Field(pattern=r"^https?://")
+    """The site, e.g. `https://acme.atlassian.net`."""
+    project: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    issue_type: str = "Task"
+    user_env: EnvName = "JIRA_USER"
+    token_env: EnvName = "JIRA_API_TOKEN"  # noqa: S105 - a variable's name
+
+
+class FollowupExport(_Strict):
+    """Where each new follow-up is also opened as an issue; closing is still done in Slack."""
+
+    github: GitHubExport | None = None
+    jira: JiraExport | None = None
+
+
+class Followups(_Strict):
+    """Post-mortem action items tracked to done: one DM to the owner when due, then a nudge
+    every `remind_every` while overdue."""
+
+    remind_every: Duration = timedelta(weeks=1)
+    export: FollowupExport = FollowupExport()
+
+
+class Review(_Strict):
+    """The weekly review (runbook 000): a digest of the period's figures to the announce
+    channel, `every` period, `at` a weekday and time in the policy's time zone."""
+
+    every: Duration = timedelta(weeks=1)
+    at: str = Field(
+        default="Mon 09:00",
+        pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01][0-9]|2[0-3]):[0-5][0-9]$",
+    )
+
+
 SECTION_BY_SECTION = "section by section"
 """Validation context of the file reader (`bot.policy.reading`): it applies the cross-section
 rules itself, each problem at its own path."""
@@ -325,6 +408,13 @@ class Policy(_Strict):
     give_up_after: Duration = timedelta(hours=24)
     """How long an effect (a post, a channel, a call to another system) is retried through an
     outage before it is given up and reported."""
+    paging: Paging | None = None
+    """No paging without the section."""
+    status_page: StatusPage | None = None
+    """No public statements without the section."""
+    followups: Followups = Followups()
+    review: Review | None = None
+    """No weekly digest without the section."""
 
     @model_validator(mode="before")
     @classmethod
@@ -343,9 +433,24 @@ class Policy(_Strict):
         return self
 
     def environment_names(self) -> set[str]:
-        """The environment variables the actions need: DSNs and `${ENV}` secrets."""
+        """The environment variables the policy names: the actions' DSNs and `${ENV}` secrets,
+        and the other systems' keys and tokens."""
         names = {d.dsn_env for d in self.databases.values()}
-        return names.union(*(a.env_names() for a in self.actions.values()))
+        return names.union(*(a.env_names() for a in self.actions.values()), self._integration_env())
+
+    def _integration_env(self) -> set[str]:
+        names: set[str] = set()
+        if self.paging:
+            names.add(self.paging.routing_key_env)
+            names.update(s.routing_key_env for s in self.paging.services.values())
+        if self.status_page:
+            names.add(self.status_page.api_key_env)
+        export = self.followups.export
+        if export.github:
+            names.add(export.github.token_env)
+        if export.jira:
+            names.update((export.jira.user_env, export.jira.token_env))
+        return names
 
     @field_validator("checklists")
     @classmethod

@@ -111,6 +111,10 @@ class Catalog:
     def names(self) -> frozenset[str]:
         return frozenset(self._entries)
 
+    def secret(self, env_name: str) -> SecretStr | None:
+        """The value of a variable the policy names (a routing key, an API token), if set."""
+        return self._secrets.get(env_name)
+
     @property
     def entries(self) -> list[Entry]:
         return list(self._entries.values())

@@ -1,4 +1,4 @@
-"""Durations as people write them in the policy file (`30s`, `15m`, `4h`, `1d`) and read them."""
+"""Durations as people write them in the policy file (`30s`, `15m`, `4h`, `1d`, `1w`) and read them."""
 
 import re
 from datetime import timedelta
@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PATTERN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PATTERN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -15,7 +15,7 @@ def parse_duration(text: str) -> timedelta:
     match = _PATTERN.match(text)
     if not match:
         raise ValueError(
-            f"{text!r} is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d"
+            f"{text!r} is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d, 1w"
         )
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 

@@ -63,7 +63,7 @@ def test_policy_errors_name_their_path(tmp_path: Path) -> None:
         load_policy(path)
     assert caught.value.message.splitlines() == [
         f"{path}:1: timezone: unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)",
-        f"{path}:3: severities.sev1.respond_within: 'soon' is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d",
+        f"{path}:3: severities.sev1.respond_within: 'soon' is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d, 1w",
     ]
 
 

@@ -19,7 +19,15 @@ from bot.config import (
     Checklist,
     Database,
     EscalationStep,
+    FollowupExport,
+    Followups,
+    GitHubExport,
+    JiraExport,
+    PagedService,
+    Paging,
     Policy,
+    Review,
+    StatusPage,
     Targets,
 )
 from bot.domain.alert_routes import AlertRoute
@@ -114,6 +122,14 @@ def test_the_doc_names_every_top_level_key_of_the_policy() -> None:
         AlertRoute,
         Checklist,
         Targets,
+        Paging,
+        PagedService,
+        StatusPage,
+        Followups,
+        FollowupExport,
+        GitHubExport,
+        JiraExport,
+        Review,
     ],
 )
 def test_the_doc_names_every_field_of_each_section(model: type[BaseModel]) -> None:

@@ -36,7 +36,7 @@ def test_field_and_cross_section_problems_are_reported_together(tmp_path: Path) 
     assert lines == [
         "1: timezone: unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)",
         "3: severities.sev1.label: Input should be a valid string",
-        "3: severities.sev1.respond_within: 'soon' is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d",
+        "3: severities.sev1.respond_within: 'soon' is not a duration: write a number and a unit, e.g. 30s, 15m, 4h, 1d, 1w",
         "7: alerts.routes.0.declare: `sev0` is not a severity. Use one of: sev2/p1/high | sev3/p2/medium | sev4/p3/low.",
         "7: alerts.routes.0.suggest: 'reboot' is not one of this policy's actions"
         " (partial-rollback, resume, pause-ingestion, resume-ingestion, rollback, resolve, poke)",
