@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from bot.app import SERVICES, create_web_app, running
 from bot.config import Policy, Settings
+from bot.demo.apis import OtherApis
 from bot.demo.standin import Channel, SlackSender, SlackStandIn, SlashResult
 from bot.domain.clock import Clock, system_clock
 from bot.services.container import Services
@@ -26,6 +27,8 @@ class Sandbox:
     sender: SlackSender
     services: Services
     url: str
+    apis: OtherApis
+    """The other systems' stand-ins (PagerDuty, Statuspage, GitHub, Jira)."""
 
     async def command(
         self, text: str, *, user: str = "alice", channel: str = "incidents"
@@ -90,16 +93,21 @@ async def sandbox(
     people: Iterable[str] = PEOPLE,
     slack: SlackStandIn | None = None,
     environ: Mapping[str, str] | None = None,
+    apis: OtherApis | None = None,
     **settings: object,
 ) -> AsyncIterator[Sandbox]:
     """A stand-in workspace with `people`, the announce (and drill) channel, and the bot serving it.
 
     The scheduler loop does not run here: the clock may be scripted, so callers move it and
-    call `services.scheduler.run_due()`.
+    call `services.scheduler.run_due()`. `apis`: the other systems' stand-ins, started by the
+    caller when the policy must name their URLs (`apis.url("pagerduty")`).
     """
     policy = policy or Policy()
     # One clock for both sides: Slack's message timestamps and the bot's stamps move together.
-    async with slack or SlackStandIn(now=lambda: clock().timestamp()) as standin:
+    async with (
+        slack or SlackStandIn(now=lambda: clock().timestamp()) as standin,
+        _started(apis) as others,
+    ):
         for name in people:
             if standin.user_by_name(name) is None:
                 standin.add_user(name)
@@ -115,5 +123,15 @@ async def sandbox(
         )
         async with running(app) as url:
             standin.events_url = f"{url}/slack/events"
-            yield Sandbox(standin, SlackSender(standin), app[SERVICES], url)
+            yield Sandbox(standin, SlackSender(standin), app[SERVICES], url, others)
             await standin.drain()
+
+
+@asynccontextmanager
+async def _started(apis: OtherApis | None) -> AsyncIterator[OtherApis]:
+    """The caller's stand-ins (started and stopped by the caller), or new ones for this block."""
+    if apis is not None:
+        yield apis
+        return
+    async with OtherApis() as started:
+        yield started
