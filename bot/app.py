@@ -150,6 +150,7 @@ def create_web_app(
             _background,
             _services(settings, policy, clock, catalog, metrics),
             _recovery,
+            _reviews,
             _presence,
             # Every replica delivers effects and runs recorded requests, scheduler or not.
             _looping("outbox-dispatcher", lambda services: services.dispatcher),
@@ -223,6 +224,12 @@ def _services(
 async def _recovery(app: web.Application) -> AsyncIterator[None]:
     """Requests a dead replica left running are marked `unknown` before any click is served."""
     await app[SERVICES].approvals.recover()
+    yield
+
+
+async def _reviews(app: web.Application) -> AsyncIterator[None]:
+    """The next weekly review is armed (once across replicas: its job key names its time)."""
+    await app[SERVICES].figures.arm_review()
     yield
 
 

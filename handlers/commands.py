@@ -63,6 +63,7 @@ class Desk:
                 approvals=services.approvals,
                 compose=services.compose,
                 checklists=services.checklists,
+                figures=services.figures,
             ),
             services.slack,
             services.metrics,

@@ -31,6 +31,7 @@ def register(
         return web.json_response({"ok": True, "slack": slack})
 
     async def exposition(_: web.Request) -> web.Response:
+        await metrics.refresh()
         return web.Response(
             body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

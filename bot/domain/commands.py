@@ -121,6 +121,27 @@ class ShowChecklists:
     name: str | None
 
 
+@dataclass(frozen=True)
+class PeriodSpec:
+    """A period as typed: the last `days` days, or a calendar `month` (`(2026, 11)`)."""
+
+    days: int | None = None
+    month: tuple[int, int] | None = None
+
+    @property
+    def text(self) -> str:
+        if self.month is not None:
+            return f"{self.month[0]:04d}-{self.month[1]:02d}"
+        return f"{self.days}d"
+
+
+@dataclass(frozen=True)
+class ShowStats:
+    """`/incident stats [7d|30d|90d|YYYY-MM]`: the figures of a period (`bot.domain.figures`)."""
+
+    period: PeriodSpec
+
+
 Command = (
     Declare
     | PostUpdate
@@ -136,6 +157,7 @@ Command = (
     | ListActions
     | RequestAction
     | ShowChecklists
+    | ShowStats
 )
 
 

@@ -17,12 +17,14 @@ from bot.domain.commands import (
     Assign,
     Declare,
     Help,
+    PeriodSpec,
     PostUpdate,
     Regrade,
     RequestAction,
     Resolve,
     Role,
     ShowChecklists,
+    ShowStats,
     ShowTimeline,
 )
 from bot.domain.severity import SeverityPolicy
@@ -181,3 +183,25 @@ def parse_request_action(typed: Typed) -> RequestAction:
     words = check_plain(typed.rest, "action's arguments").split()
     flags = [w for w in words if w.lower() in DRY_RUN_FLAGS]
     return RequestAction(typed.word, tuple(w for w in words if w not in flags), bool(flags))
+
+
+MAX_STATS_DAYS = 366
+"""The longest period `/incident stats` reads: a year, with its leap day."""
+_STATS_DAYS = re.compile(r"^(\d{1,6})([dw])$")
+_STATS_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_stats(typed: Typed) -> ShowStats:
+    """`7d`, `30d` (the default), `2w`, `90d` — 1 day to a year — or a month `YYYY-MM`."""
+    text = typed.rest.lower()
+    if not text:
+        return ShowStats(PeriodSpec(days=30))
+    if found := _STATS_DAYS.match(text):
+        days = int(found[1]) * (7 if found[2] == "w" else 1)
+        if not 1 <= days <= MAX_STATS_DAYS:
+            raise UsageError(f"A period is 1 to {MAX_STATS_DAYS} days long, not `{text}`.")
+        return ShowStats(PeriodSpec(days=days))
+    found = _STATS_MONTH.match(text)
+    if found and 1 <= int(found[2]) <= 12 and int(found[1]) >= 1970:
+        return ShowStats(PeriodSpec(month=(int(found[1]), int(found[2]))))
+    raise UsageError(f"`{text}` is not a period: give `7d`, `30d`, `90d` or a month `YYYY-MM`.")

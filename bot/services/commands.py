@@ -42,6 +42,7 @@ from bot.domain.grammar import (
     parse_regrade,
     parse_request_action,
     parse_resolve,
+    parse_stats,
     parse_timeline,
     parse_update,
     split,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from bot.services.approvals import ApprovalService
     from bot.services.checklists import ChecklistService
     from bot.services.declarations import DeclarationService
+    from bot.services.figures import FiguresService
     from bot.services.incidents import IncidentService
     from bot.services.postmortems import PostmortemService
     from bot.services.timeline import TimelineService
@@ -74,6 +76,7 @@ class CommandServices:
     approvals: ApprovalService
     compose: Composer
     checklists: ChecklistService
+    figures: FiguresService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -268,6 +271,17 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "the runbook checklists with their progress (`4/11`); with a name, post that one here",
         parse_checklist,
         lambda s, command, who, reply: s.checklists.show(command, who, reply),
+    ),
+    Subcommand(
+        "stats",
+        "/incident stats [7d|30d|90d|YYYY-MM]",
+        "/incident stats 30d",
+        "incident figures of a period: by severity, times to response, mitigation and "
+        "resolution, targets met, follow-ups, the trend; with a chart",
+        parse_stats,
+        lambda s, command, who, reply: s.figures.stats(command, who, reply),
+        read_only=True,
+        in_incident=False,
     ),
     Subcommand(
         "help",

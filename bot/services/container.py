@@ -28,6 +28,7 @@ from bot.services.background import Background
 from bot.services.checklists import ChecklistService
 from bot.services.context import Answers
 from bot.services.declarations import DeclarationService
+from bot.services.figures import FiguresService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
@@ -35,6 +36,7 @@ from bot.services.timeline import TimelineService
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.checklist_messages import ChecklistMessages
 from bot.slack.composer import Composer
+from bot.slack.figure_messages import FigureMessages
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.availability import wait_until_reachable
@@ -66,6 +68,7 @@ class Services:
     scheduler: Scheduler
     approvals: ApprovalService
     checklists: ChecklistService
+    figures: FiguresService
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,12 @@ def build_services(
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
     dispatcher.register_all(alerts.follow_ups())
     scheduler.register(EXPIRY_JOB, approvals.expire)
+    figures = FiguresService(
+        pool, policy, FigureMessages(composer.templates, policy), clock, opened.metrics
+    )
+    for kind, handler in figures.job_handlers().items():
+        scheduler.register(kind, handler)
+    opened.metrics.refreshers.append(figures.refresh_metrics)
     return Services(
         settings=settings,
         policy=policy,
@@ -204,6 +213,7 @@ def build_services(
         scheduler=scheduler,
         approvals=approvals,
         checklists=checklists,
+        figures=figures,
     )
 
 

@@ -7,13 +7,16 @@ reached Slack: a post carries its effect id in the message metadata, a channel i
 reserved name, a shared file by its title; the rest (invite, topic, pin, edit) are idempotent.
 """
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
+from bot.charts import render_png
 from bot.domain.effects import Effect, NewEffect
+from bot.domain.figures import Chart
 from bot.slack.gateway import NameTaken, SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
 
@@ -152,6 +155,26 @@ def share_file(
     )
 
 
+def share_chart(
+    channel: str, chart: Chart, *, filename: str, initial_comment: str, about: str
+) -> NewEffect:
+    """Share the figures' chart as a PNG. The row carries the chart's points, not the image: a
+    few hundred bytes of JSON instead of tens of kilobytes of base64 per effect, and the PNG is
+    drawn where it is sent (`bot.charts`), on the replica that delivers it."""
+    return NewEffect(
+        "share_chart",
+        {
+            "channel": channel,
+            "filename": filename,
+            "title": chart.title,
+            "initial_comment": initial_comment,
+            "chart": chart.to_args(),
+        },
+        lane=lane(channel),
+        about=about,
+    )
+
+
 def ephemeral(channel: str, user: str, message: SlackMessage, *, about: str) -> NewEffect:
     return NewEffect(
         "ephemeral",
@@ -262,6 +285,27 @@ async def _share_file(slack: SlackGateway, effect: Effect) -> Result:
     return {"file": file_id}
 
 
+async def _share_chart(slack: SlackGateway, effect: Effect) -> Result:
+    args = effect.args
+    channel = await _channel_id(slack, str(args["channel"]))  # an upload names the channel by id
+    title = str(args["title"])
+    if effect.maybe_done:
+        since = effect.created_at.timestamp()
+        found = await _look(slack.find_shared_file(channel, title, since))
+        if found is not None:
+            return {"file": found, "found": True}
+    # Drawing takes a few hundred milliseconds of CPU: off the event loop.
+    png = await asyncio.to_thread(render_png, Chart.from_args(args["chart"]))
+    file_id = await slack.share_file(
+        channel,
+        str(args["filename"]),
+        png,
+        title=title,
+        initial_comment=str(args["initial_comment"]),
+    )
+    return {"file": file_id}
+
+
 async def _ephemeral(slack: SlackGateway, effect: Effect) -> Result:
     args = effect.args
     await slack.post_ephemeral(str(args["channel"]), str(args["user"]), as_message(args))
@@ -286,6 +330,7 @@ DELIVERERS: dict[str, Deliverer] = {
     "set_topic": _set_topic,
     "invite": _invite,
     "share_file": _share_file,
+    "share_chart": _share_chart,
     "ephemeral": _ephemeral,
     "respond": _respond,
 }

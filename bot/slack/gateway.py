@@ -379,17 +379,23 @@ class SlackGateway:
         return str(name or user)
 
     async def share_file(
-        self, channel: str, filename: str, content: str, title: str, initial_comment: str
+        self,
+        channel: str,
+        filename: str,
+        content: str | bytes,
+        title: str,
+        initial_comment: str,
     ) -> str:
-        """Upload `content` as a file shared into `channel` (files_upload_v2: get an upload URL,
-        send the bytes, complete the upload); returns the file's id."""
+        """Upload `content` (text, or the bytes of an image) as a file shared into `channel`
+        (files_upload_v2: get an upload URL, send the bytes, complete the upload); returns the
+        file's id."""
         try:
             data = await self._call(
                 "files_upload_v2",
                 self.client.files_upload_v2(
                     channel=channel,
                     filename=filename,
-                    content=content.encode(),
+                    content=content.encode() if isinstance(content, str) else content,
                     title=title,
                     initial_comment=initial_comment,
                 ),
