@@ -51,9 +51,7 @@ async def _seed_month(db: Pool) -> None:
 
 def _text(result: object) -> str:
     body = getattr(result, "json", None) or {}
-    return "\n".join(
-        str(block.get("text", {}).get("text", "")) for block in body.get("blocks", [])
-    )
+    return "\n".join(str(block.get("text", {}).get("text", "")) for block in body.get("blocks", []))
 
 
 async def test_stats_gives_the_period_figures_by_severity_in_the_ack(
