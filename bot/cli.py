@@ -2,7 +2,9 @@
 
 import argparse
 import asyncio
+import csv
 import errno
+import json
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +18,10 @@ from bot.config import Policy, Settings, load_settings, process_environment
 from bot.config_check import check_configuration
 from bot.domain.clock import system_clock
 from bot.domain.durations import parse_duration
+from bot.domain.figures import Chart, Figures
 from bot.errors import CannotStart, NotFound, UsageError
 from bot.logging import configure
+from bot.metrics import Metrics
 from bot.policy.reading import load_policy
 from bot.policy.view import effective_yaml, summary
 from bot.services.container import open_pool, open_slack_session, slack_gateway
@@ -144,6 +148,37 @@ def import_runbooks(args: argparse.Namespace) -> int:
     return found.exit_code
 
 
+def print_stats(args: argparse.Namespace) -> int:
+    """The figures `/incident stats` shows, for scripts: JSON or CSV on stdout; `--chart PATH`
+    writes the chart's PNG there too. A period that makes no sense exits 2 (UsageError)."""
+    from bot.charts import render_png
+    from bot.domain.figures import CSV_COLUMNS, as_document, as_rows, period_of
+    from bot.domain.grammar import Typed, parse_stats
+    from bot.services.figures import FiguresService
+    from bot.slack.figure_messages import FigureMessages
+
+    settings, policy = _settings_and_policy()
+    spec = parse_stats(Typed("stats", args.since.strip(), policy.severities)).period
+
+    async def run() -> tuple[Figures, Chart]:
+        async with open_pool(settings, wait=args.wait_for_db, size=2) as pool:
+            messages = FigureMessages(Templates(policy.tz, settings.templates_dir), policy)
+            service = FiguresService(pool, policy, messages, system_clock, Metrics())
+            return await service.chart_of(period_of(spec, system_clock(), policy.tz))
+
+    found, chart = asyncio.run(run())
+    if args.format == "json":
+        print(json.dumps(as_document(found), indent=2))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(as_rows(found))
+    if args.chart:
+        args.chart.write_bytes(render_png(chart))
+        print(f"chart: {args.chart}", file=sys.stderr)
+    return 0
+
+
 def demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -196,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the incident: its channel (#incident-20261124-001), the channel's id, or its number",
     )
     postmortem.set_defaults(run=print_postmortem)
+    stats = commands.add_parser("stats", help="incident figures of a period, for scripts")
+    stats.add_argument("--since", default="30d", help="7d, 30d, 90d (up to 366d) or YYYY-MM")
+    stats.add_argument("--format", choices=("json", "csv"), default="json")
+    stats.add_argument("--chart", type=Path, help="also write the chart (PNG) to this file")
+    stats.set_defaults(run=print_stats)
     runbook = commands.add_parser("runbook", help="read a team's Markdown runbooks")
     runbook_commands = runbook.add_subparsers(dest="runbook_command", required=True)
     importing = runbook_commands.add_parser(
@@ -205,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     importing.add_argument("files", nargs="+", metavar="FILE.md", help="Markdown runbooks")
     importing.set_defaults(run=import_runbooks)
-    for waiting in (serving, migrating, postmortem):
+    for waiting in (serving, migrating, postmortem, stats):
         waiting.add_argument(
             "--wait-for-db",
             type=_duration,

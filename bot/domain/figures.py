@@ -321,3 +321,88 @@ def review_period(due: datetime, every: timedelta, tz: tzinfo) -> Period:
     """What the review due at `due` looks back on: the `every` before it."""
     start = due.astimezone(tz) - every
     return Period(start, due, f"the {every.days} days to {due.astimezone(tz):%Y-%m-%d}")
+
+
+def _seconds(delta: timedelta | None) -> float | None:
+    return delta.total_seconds() if delta is not None else None
+
+
+def as_document(found: Figures) -> dict[str, object]:
+    """The figures as plain data (`incident-bot stats --format json`); times in seconds."""
+
+    def spreads(values: Mapping[str, Spread]) -> dict[str, object]:
+        return {
+            m: {"median": _seconds(s.median), "p90": _seconds(s.p90), "count": s.count}
+            for m, s in values.items()
+        }
+
+    return {
+        "period": {
+            "label": found.period.label,
+            "start": found.period.start.isoformat(),
+            "end": found.period.end.isoformat(),
+        },
+        "incidents": found.incidents,
+        "drills": found.drills,
+        "times": spreads(found.overall),
+        "by_severity": [
+            {
+                "severity": s.severity,
+                "incidents": s.incidents,
+                "times": spreads(s.spreads),
+                "within_targets": {
+                    m: {"met": share.met, "judged": share.judged}
+                    for m, share in s.within_targets.items()
+                },
+            }
+            for s in found.by_severity
+        ],
+        "followups": {
+            "opened": found.followups.opened,
+            "done": found.followups.done,
+            "overdue": found.followups.overdue,
+        },
+        "previous_period": {
+            "incidents": found.trend.incidents,
+            "median_resolution": _seconds(found.trend.median_resolution),
+            "incident_change_percent": found.incident_change,
+        },
+    }
+
+
+CSV_COLUMNS = (
+    "severity",
+    "incidents",
+    "measure",
+    "median_seconds",
+    "p90_seconds",
+    "count",
+    "met",
+    "judged",
+)
+
+
+def as_rows(found: Figures) -> list[dict[str, object]]:
+    """One row per severity and measure, and `all` for every real incident (`--format csv`)."""
+    rows: list[dict[str, object]] = []
+    empty: Mapping[str, Share] = {}
+    scopes: list[tuple[str, int, Mapping[str, Spread], Mapping[str, Share]]] = [
+        ("all", found.incidents, found.overall, empty)
+    ] + [(s.severity, s.incidents, s.spreads, s.within_targets) for s in found.by_severity]
+    for severity, count, spreads, shares in scopes:
+        for measure in MEASURES:
+            spread_ = spreads[measure]
+            share = shares.get(measure)
+            rows.append(
+                {
+                    "severity": severity,
+                    "incidents": count,
+                    "measure": measure,
+                    "median_seconds": _seconds(spread_.median),
+                    "p90_seconds": _seconds(spread_.p90),
+                    "count": spread_.count,
+                    "met": share.met if share else None,
+                    "judged": share.judged if share else None,
+                }
+            )
+    return rows

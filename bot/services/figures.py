@@ -9,6 +9,7 @@ its due time; the run claims that key before it records anything, so a job run t
 import time as monotonic
 from datetime import date, datetime
 
+import asyncpg
 import structlog
 
 from bot.config import Policy
@@ -156,15 +157,20 @@ class FiguresService:
         if self._refreshed_at is not None and started - self._refreshed_at < METRICS_FRESH_FOR:
             return
         self._refreshed_at = started
-        async with self.pool.acquire() as conn:
-            gauges = await stored.gauges(conn, self.today(self.clock()))
-            histograms = {
-                measure: await stored.histogram(conn, column, BUCKETS)
-                for measure, column in (
-                    ("response", "first_response_at"),
-                    ("mitigation", "mitigated_at"),
-                    ("resolution", "resolved_at"),
-                )
-            }
+        try:
+            async with self.pool.acquire() as conn:
+                gauges = await stored.gauges(conn, self.today(self.clock()))
+                histograms = {
+                    measure: await stored.histogram(conn, column, BUCKETS)
+                    for measure, column in (
+                        ("response", "first_response_at"),
+                        ("mitigation", "mitigated_at"),
+                        ("resolution", "resolved_at"),
+                    )
+                }
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            # /metrics still answers (the process's own counters), with the last figures read.
+            log.warning("metrics_figures_unavailable", error=type(error).__name__)
+            return
         severities = [level.key for level in self.policy.severities.levels]
         self.metrics.show_figures(severities, gauges, histograms, BUCKETS)
