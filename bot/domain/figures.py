@@ -8,8 +8,8 @@ counted apart: practice must not flatter, nor spoil, the response figures.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.domain.commands import PeriodSpec
 from bot.domain.targets import TargetsRule, Verdict
@@ -64,14 +64,24 @@ class IncidentTimes:
     mitigated_at: datetime | None
     resolved_at: datetime | None
 
+    response: timedelta | None = field(init=False, repr=False, compare=False)
+    mitigation: timedelta | None = field(init=False, repr=False, compare=False)
+    resolution: timedelta | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Each measure once: a period's figures read them many times per incident."""
+        for name, at in (
+            ("response", self.first_response_at),
+            ("mitigation", self.mitigated_at),
+            ("resolution", self.resolved_at),
+        ):
+            object.__setattr__(self, name, at - self.declared_at if at else None)
+
     def after(self, measure: str) -> timedelta | None:
-        """How long after the declaration `measure` came."""
-        at = {
-            "response": self.first_response_at,
-            "mitigation": self.mitigated_at,
-            "resolution": self.resolved_at,
-        }[measure]
-        return at - self.declared_at if at else None
+        """How long after the declaration `measure` (one of MEASURES) came."""
+        if measure == "response":
+            return self.response
+        return self.mitigation if measure == "mitigation" else self.resolution
 
 
 @dataclass(frozen=True)
@@ -201,16 +211,15 @@ def _within(incidents: Sequence[IncidentTimes], goals: Goals, now: datetime) -> 
 def figures(
     period: Period,
     incidents: Sequence[IncidentTimes],
-    before: Sequence[IncidentTimes],
+    before: Trend,
     followups: FollowupCounts,
     severities: Sequence[str],
     goals: Callable[[str], Goals],
     now: datetime,
 ) -> Figures:
-    """The period's figures; `incidents` and `before` are the incidents declared in the period
-    and in the one before, drills included (they are counted apart here)."""
+    """The period's figures: `incidents` are those declared in it, drills included (they are
+    counted apart here); `before` sums up the period before (real incidents only)."""
     real = [i for i in incidents if not i.is_drill]
-    real_before = [i for i in before if not i.is_drill]
     by_severity = [
         SeverityFigures(
             severity,
@@ -228,7 +237,7 @@ def figures(
         overall={m: spread(real, m) for m in MEASURES},
         drills=len(incidents) - len(real),
         followups=followups,
-        trend=Trend(len(real_before), spread(real_before, "resolution").median),
+        trend=before,
     )
 
 
@@ -260,9 +269,9 @@ class Chart:
     def to_args(self) -> dict[str, object]:
         return {
             "title": self.title,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "points": [[p.declared_at.isoformat(), p.severity, p.hours] for p in self.points],
+            "start": self.start.timestamp(),
+            "end": self.end.timestamp(),
+            "points": [[p.declared_at.timestamp(), p.severity, p.hours] for p in self.points],
             "targets": dict(self.targets),
         }
 
@@ -273,11 +282,16 @@ class Chart:
             raise ValueError("a chart's args hold a list of points and a mapping of targets")
         return cls(
             title=str(args["title"]),
-            start=datetime.fromisoformat(str(args["start"])),
-            end=datetime.fromisoformat(str(args["end"])),
-            points=[ChartPoint(datetime.fromisoformat(at), sev, float(h)) for at, sev, h in points],
+            start=_moment(args["start"]),
+            end=_moment(args["end"]),
+            points=[ChartPoint(_moment(at), str(sev), float(h)) for at, sev, h in points],
             targets={str(k): float(v) for k, v in targets.items()},
         )
+
+
+def _moment(seconds: object) -> datetime:
+    """A moment written as seconds since the epoch (a chart's args are JSON)."""
+    return datetime.fromtimestamp(float(str(seconds)), UTC)
 
 
 def chart(
@@ -285,9 +299,9 @@ def chart(
 ) -> Chart:
     """The resolved real incidents of the period, as the chart draws them."""
     resolved = [
-        ChartPoint(i.declared_at, i.severity, after.total_seconds() / 3600)
+        ChartPoint(i.declared_at, i.severity, i.resolution.total_seconds() / 3600)
         for i in incidents
-        if not i.is_drill and (after := i.after("resolution")) is not None
+        if not i.is_drill and i.resolution is not None
     ]
     severities = {p.severity for p in resolved}
     targets = {

@@ -73,10 +73,10 @@ class FiguresService:
         """The period's figures, its chart and its incidents, from one connection."""
         declared = await stored.declared_between(conn, period.start, period.end)
         before = period.previous()
-        earlier = await stored.declared_between(conn, before.start, before.end)
+        trend = await stored.trend(conn, before.start, before.end)
         counts = await stored.followup_counts(conn, period.start, period.end, self.today(now))
         severities = [level.key for level in self.policy.severities.levels]
-        found = figures(period, declared, earlier, counts, severities, self.goals, now)
+        found = figures(period, declared, trend, counts, severities, self.goals, now)
         return found, chart(period, declared, self.goals), declared
 
     async def stats(self, command: ShowStats, who: Invocation, reply: Reply) -> None:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.figures import FollowupCounts, IncidentTimes
+from bot.domain.figures import FollowupCounts, IncidentTimes, Trend
 from bot.store.db import Connection
 
 _TIMES = """id, coalesce(channel_id, '') AS channel_id, channel_name, title, severity,
@@ -20,7 +20,23 @@ async def declared_between(conn: Connection, start: datetime, end: datetime) -> 
         start,
         end,
     )
-    return [IncidentTimes(**dict(row)) for row in rows]
+    return [IncidentTimes(*row) for row in rows]  # the columns in the dataclass's order
+
+
+async def trend(conn: Connection, start: datetime, end: datetime) -> Trend:
+    """The real incidents declared in `[start, end)`: how many, and their median time to
+    resolution (the period a trend compares with: its rows are not needed, only these two)."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS incidents,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY resolved_at - declared_at)
+                      FILTER (WHERE resolved_at IS NOT NULL) AS median_resolution
+             FROM incidents WHERE declared_at >= $1 AND declared_at < $2 AND NOT drill""",
+        start,
+        end,
+    )
+    if row is None:
+        raise LookupError("a SELECT of counts returned no row")
+    return Trend(row["incidents"], row["median_resolution"])
 
 
 async def followup_counts(

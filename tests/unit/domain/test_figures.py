@@ -12,6 +12,7 @@ from bot.domain.figures import (
     FollowupCounts,
     Goals,
     IncidentTimes,
+    Trend,
     chart,
     figures,
     first_review,
@@ -90,7 +91,7 @@ def test_an_open_incident_past_its_target_counts_as_missed_and_drills_apart() ->
     found = figures(
         period,
         [_incident("sev1", 1), _incident("sev1", None), _incident("sev1", 0.1, drill=True)],
-        [],
+        Trend(0, None),
         FollowupCounts(0, 0, 0),
         ["sev1", "sev2"],
         _goals,
