@@ -6,12 +6,13 @@ in this process; every command is a signed HTTP request, every Slack call a real
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Policy, load_settings
-from bot.demo import runbook_targets
+from bot.demo import past_incidents, runbook_targets
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.domain.durations import format_duration
@@ -312,6 +313,26 @@ def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
         print(f"\n{_bold(f'┌─ {title} ─')}\n{body}")
 
 
+async def _figures(box: Sandbox, clock: ScriptClock) -> Path:
+    """Past incidents seeded, then `/incident stats 30d`: its answer printed, and the chart it
+    shared written to a file whose path is printed."""
+    await past_incidents.seed(box.services.pool, box.services.policy, clock())
+    _say("bob: /incident stats 30d  (six past incidents seeded for the figures)")
+    before = len(box.slack.files())
+    answer = await box.command(
+        "stats 30d", user="bob", channel=box.services.policy.announce_channel
+    )
+    await box.settle()
+    blocks = (answer.json or {}).get("blocks") or []
+    shown = "\n".join(str(b.get("text", {}).get("text", "")) for b in blocks if "text" in b)
+    print(f"\n{_bold('┌─ only bob sees (the answer to /incident stats 30d) ─')}\n{shown}")
+    chart = box.slack.files()[before]
+    path = Path(tempfile.gettempdir()) / chart.name
+    path.write_bytes(chart.content)
+    print(f"\n✔ the chart shared in #{box.services.policy.announce_channel}: {path}")
+    return path
+
+
 def _data_dir() -> Path:
     """Where the embedded PostgreSQL lives: `DATA_DIR`, as the bot itself would read it."""
     return load_settings(env_file=None).data_dir
@@ -341,6 +362,7 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
         practice = await _drill(box, clock, target_url)
         await box.slack.drain()
         _print_drill(box.slack, practice)
+        await _figures(box, clock)
         async with box.services.pool.acquire() as conn:
             incident = await incidents.by_channel(conn, channel.id)
             drill = await incidents.by_channel(conn, practice.id)
