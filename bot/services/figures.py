@@ -94,6 +94,7 @@ class FiguresService:
                 filename=f"incident-figures-{command.period.text}.png",
                 initial_comment=self.messages.chart_comment(period, who.user_id),
                 about="share the figures' chart",
+                notify=who.notify,
             )
             await outbox.record(conn, share.with_key(f"chart:{who.delivery_key}"), now=now)
         await reply(self.messages.stats(found))

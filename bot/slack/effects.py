@@ -156,7 +156,13 @@ def share_file(
 
 
 def share_chart(
-    channel: str, chart: Chart, *, filename: str, initial_comment: str, about: str
+    channel: str,
+    chart: Chart,
+    *,
+    filename: str,
+    initial_comment: str,
+    about: str,
+    notify: dict[str, Any] | None = None,
 ) -> NewEffect:
     """Share the figures' chart as a PNG. The row carries the chart's points, not the image: a
     few hundred bytes of JSON instead of tens of kilobytes of base64 per effect, and the PNG is
@@ -172,6 +178,7 @@ def share_chart(
         },
         lane=lane(channel),
         about=about,
+        notify=notify,
     )
 
 
