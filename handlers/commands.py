@@ -63,6 +63,7 @@ class Desk:
                 approvals=services.approvals,
                 compose=services.compose,
                 checklists=services.checklists,
+                followups=services.followups,
             ),
             services.slack,
             services.metrics,

@@ -19,6 +19,7 @@ from bot.domain.clock import Clock
 from bot.errors import CannotStart
 from bot.inbox import Inbox
 from bot.integrations import http_api
+from bot.integrations.exports import export_deliverers
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
@@ -28,6 +29,7 @@ from bot.services.background import Background
 from bot.services.checklists import ChecklistService
 from bot.services.context import Answers
 from bot.services.declarations import DeclarationService
+from bot.services.followups import FollowupService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
@@ -35,6 +37,7 @@ from bot.services.timeline import TimelineService
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.checklist_messages import ChecklistMessages
 from bot.slack.composer import Composer
+from bot.slack.followup_messages import FollowupMessages
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.availability import wait_until_reachable
@@ -66,6 +69,7 @@ class Services:
     scheduler: Scheduler
     approvals: ApprovalService
     checklists: ChecklistService
+    followups: FollowupService
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,15 @@ def build_services(
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
     dispatcher.register_all(alerts.follow_ups())
     scheduler.register(EXPIRY_JOB, approvals.expire)
+    followups = FollowupService(pool, gateway, policy, FollowupMessages(composer.templates), clock)
+    dispatcher.register_all(followups.follow_ups())
+    for kind, handler in followups.job_handlers().items():
+        scheduler.register(kind, handler)
+    dispatcher.register_deliverers(
+        export_deliverers(opened.integrations_session, policy.followups.export, catalog.secret)
+    )
+    timeline = TimelineService(pool, gateway, composer, clock)
+    timeline.action_items.append(followups.from_note)
     return Services(
         settings=settings,
         policy=policy,
@@ -191,7 +204,7 @@ def build_services(
         compose=composer,
         declarations=declarations,
         incidents=incidents,
-        timeline=TimelineService(pool, gateway, composer, clock),
+        timeline=timeline,
         postmortems=postmortems,
         alerts=alerts,
         reminders=reminders,
@@ -204,6 +217,7 @@ def build_services(
         scheduler=scheduler,
         approvals=approvals,
         checklists=checklists,
+        followups=followups,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from bot.domain.durations import format_duration, format_period
+from bot.domain.followups import issue_label
 from bot.domain.markdown import inline, link
 from bot.domain.mrkdwn import Mrkdwn, channel_link, escape, mention, slack_link
 
@@ -80,6 +81,7 @@ class Templates:
             declarer=lambda user: mention(user) if user else Mrkdwn("an alert"),
             channel=channel_link,
             link=slack_link,
+            issue=issue_label,
         )
         self._markdown.filters.update(common, link=lambda url, label: link(label, url))
 
