@@ -73,6 +73,7 @@ class Templates:
             "when": self.when,
             "clock": self.clock,
             "local": self.local,
+            "issue": issue_label,
         }
         self._env.filters.update(
             common,
@@ -81,7 +82,6 @@ class Templates:
             declarer=lambda user: mention(user) if user else Mrkdwn("an alert"),
             channel=channel_link,
             link=slack_link,
-            issue=issue_label,
         )
         self._markdown.filters.update(common, link=lambda url, label: link(label, url))
 
