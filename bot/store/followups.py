@@ -132,7 +132,7 @@ async def open_ones(
     and how many there are in all: of one owner, and/or due before a date (the overdue)."""
     rows = await conn.fetch(
         f"""SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
-                   i.channel_id, i.channel_name, i.is_drill, count(*) OVER () AS total
+                   i.channel_id, i.channel_name, i.drill AS is_drill, count(*) OVER () AS total
             FROM followups f JOIN incidents i ON i.id = f.incident_id
             WHERE f.state = 'open'
               AND ($1::text IS NULL OR f.owner_id = $1)
