@@ -11,7 +11,7 @@ MARK = ":dart: *Follow-up:*"
 
 
 def followup_messages(bot: Sandbox, channel: str) -> list[Message]:
-    return [m for m in bot.slack.messages(channel, include_system=False) if m.text.startswith(MARK)]
+    return [m for m in bot.slack.messages(channel, include_system=False) if MARK in m.text]
 
 
 async def recorded(
