@@ -14,9 +14,7 @@ def followup_messages(bot: Sandbox, channel: str) -> list[Message]:
     return [m for m in bot.slack.messages(channel, include_system=False) if MARK in m.text]
 
 
-async def recorded(
-    bot: Sandbox, channel: Channel, text: str, *, user: str = "alice"
-) -> Message:
+async def recorded(bot: Sandbox, channel: Channel, text: str, *, user: str = "alice") -> Message:
     """Run `/incident <text>` in the channel; the follow-up's message once it is posted."""
     before = len(followup_messages(bot, channel.id))
     await bot.command(text, user=user, channel=channel.id)

@@ -82,7 +82,9 @@ async def test_a_drop_without_a_reason_keeps_the_form_open(bot: Sandbox, db: Poo
     await bot.sender.click("bob", message.channel, message.ts, "followup.drop")
     await bot.slack.wait_for(lambda s: bool(s.views))
 
-    result = await bot.sender.submit_view("bob", next(iter(bot.slack.views)), {"reason": {"reason": " "}})
+    result = await bot.sender.submit_view(
+        "bob", next(iter(bot.slack.views)), {"reason": {"reason": " "}}
+    )
 
     assert result.json is not None
     assert result.json["response_action"] == "errors"

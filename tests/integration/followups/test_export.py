@@ -49,7 +49,7 @@ async def test_a_503_is_retried_and_the_issue_opened_once(
     await deliver_retries(exporting, clock)
 
     assert [i["title"] for i in apis.github.issues["acme/incidents"]] == ["Add a canary stage"]
-    assert [r.status for r in apis.received if r.system == "github"][0] == 503
+    assert next(r.status for r in apis.received if r.system == "github") == 503
     (row,) = await rows(db)
     assert row["export_url"] is not None
 
