@@ -113,6 +113,8 @@ def policy_warnings(reading: PolicyReading, environ: Mapping[str, str]) -> list[
         found.extend(_notify_that_pings_nobody(reading.policy))
     if not reading.broken & {"actions", "databases"}:
         found.extend(_actions_without_environment(reading.policy, environ))
+    if "followups" not in reading.broken:
+        found.extend(_exports_without_environment(reading.policy, environ))
     return found
 
 
@@ -156,4 +158,26 @@ def _actions_without_environment(policy: Policy, environ: Mapping[str, str]) -> 
             yield Located(
                 ("actions", entry.name),
                 f"{entry.reason}: the action is unavailable",
+            )
+
+
+_SYSTEMS = {"github": "GitHub", "jira": "Jira"}
+
+
+def _exports_without_environment(policy: Policy, environ: Mapping[str, str]) -> Iterator[Located]:
+    """An export whose token is unset opens no issue: each is reported where it is delivered."""
+    export = policy.followups.export
+    named = []
+    if export.github:
+        named.append(("github", "token_env", export.github.token_env))
+    if export.jira:
+        named += [
+            ("jira", "user_env", export.jira.user_env),
+            ("jira", "token_env", export.jira.token_env),
+        ]
+    for system, field, name in named:
+        if not environ.get(name):
+            yield Located(
+                ("followups", "export", system, field),
+                f"{name} is not set: no {_SYSTEMS[system]} issue can be opened for a follow-up",
             )

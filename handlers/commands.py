@@ -64,6 +64,7 @@ class Desk:
                 compose=services.compose,
                 checklists=services.checklists,
                 figures=services.figures,
+                followups=services.followups,
             ),
             services.slack,
             services.metrics,

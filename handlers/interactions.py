@@ -28,6 +28,7 @@ from bot.services.background import Background
 from bot.services.checklists import ChecklistService
 from bot.services.container import Services
 from bot.services.context import Answers, Invocation, Reply
+from bot.services.followups import FollowupService
 from bot.services.incidents import IncidentService
 from bot.services.reminders import Reminders
 from bot.slack.composer import Composer
@@ -39,6 +40,9 @@ from bot.slack.interactions import (
     Click,
     Decision,
     DeclareFromAlert,
+    DropForm,
+    DropWanted,
+    FollowupDone,
     Malformed,
     RequestFromAlert,
     Snooze,
@@ -64,6 +68,9 @@ NAMES: dict[type, str] = {
     RequestFromAlert: "request_from_alert",
     UpdateForm: "update_form",
     Tick: "checklist_tick",
+    FollowupDone: "followup_done",
+    DropWanted: "followup_drop",
+    DropForm: "followup_drop_form",
 }
 """The `interaction` label of the metrics, and the name of the work in the logs."""
 CLICK, FORM, TICK = "click", "form", "tick"
@@ -84,6 +91,7 @@ class Interactions:
     alerts: AlertService
     reminders: Reminders
     checklists: ChecklistService
+    followups: FollowupService
     slack: SlackGateway
     compose: Composer
     metrics: Metrics
@@ -102,9 +110,9 @@ class Interactions:
             await self._refuse(error)
             return
         structlog.contextvars.bind_contextvars(slack_request_id=button.click.trigger_id)
-        if isinstance(button, UpdateWanted):
+        if isinstance(button, UpdateWanted | DropWanted):
             await ack()
-            self.background.start(self._answer(button), name="click:post_update")
+            self.background.start(self._answer(button), name="click:open_form")
             return
         kind = TICK if isinstance(button, Tick) else CLICK
         await self.inbox.receive(kind, f"click:{button.click.trigger_id}", _kept(button, body))
@@ -130,7 +138,11 @@ class Interactions:
 
     async def run_form(self, body: dict[str, Any]) -> None:
         """A form submission recorded in the inbox, read again and posted."""
-        await self._post_update(read_submission(body))
+        form = read_submission(body)
+        if isinstance(form, DropForm):
+            await self._drop(form)
+        else:
+            await self._post_update(form)
 
     async def _refuse(self, error: Malformed) -> None:
         """The one answer to an unreadable payload (see the module's docstring)."""
@@ -169,6 +181,10 @@ class Interactions:
             case Tick():
                 structlog.contextvars.bind_contextvars(checklist_id=button.checklist_id)
                 return self.checklists.tick(button, reply)
+            case FollowupDone():
+                return self.followups.done(button, reply)
+            case DropWanted():
+                return self.followups.open_drop_form(button, reply)
             case _:
                 assert_never(button)
 
@@ -195,6 +211,14 @@ class Interactions:
         reply = self.answers.privately(form.channel_id, form.user_id)
         outcome = await answered(post(), reply=reply, compose=self.compose)
         self.metrics.interactions.labels(NAMES[UpdateForm], outcome).inc()
+
+    async def _drop(self, form: DropForm) -> None:
+        """Drop a follow-up with the reason the form gave."""
+        reply = self.answers.privately(form.channel_id, form.user_id)
+        outcome = await answered(
+            self.followups.drop(form, reply), reply=reply, compose=self.compose
+        )
+        self.metrics.interactions.labels(NAMES[DropForm], outcome).inc()
 
 
 def _kept(button: Button, body: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +261,7 @@ def register(app: AsyncApp, services: Services) -> None:
         alerts=services.alerts,
         reminders=services.reminders,
         checklists=services.checklists,
+        followups=services.followups,
         slack=services.slack,
         compose=services.compose,
         metrics=services.metrics,

@@ -274,6 +274,31 @@ async def _drill(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
     return channel
 
 
+async def _followups(box: Sandbox, clock: ScriptClock, channel: Channel) -> None:
+    """After the incident: its action items as follow-ups, one closed, the rest listed."""
+    slack, bob = box.slack, box.slack.resolve_user("bob")
+    _say("the next morning bob records a follow-up for himself, due in two weeks")
+    await _later(box, clock, 60 * 14)
+    await box.command(
+        f"followup Add a retry test for payment token refresh <@{bob}|bob> due in 2w",
+        user="bob",
+        channel=channel.id,
+    )
+    await slack.wait_for(_posted(channel.id, "Add a retry test for payment token refresh"))
+    await box.settle()
+    canary = next(
+        m for m in slack.messages(channel.id) if "Follow-up:* canary checkout-api" in m.text
+    )
+    _say("alice's `note action item:` became a follow-up too; she clicks Done on it")
+    await box.sender.click("alice", channel.id, canary.ts, "followup.done")
+    await box.settle()
+    _say("bob asks what he still owes: `/incident followups` (from any channel)")
+    await box.command("followups", user="bob", channel=box.services.policy.announce_channel)
+    await slack.wait_for(lambda s: any("open follow-ups" in e.text for e in s.ephemerals("bob")))
+    said = next(e for e in slack.ephemerals("bob") if "open follow-ups" in e.text)
+    print(f"\n{_bold('┌─ only bob sees (ephemeral): /incident followups ─')}\n{said.text}")
+
+
 def _print_drill(slack: SlackStandIn, channel: Channel) -> None:
     report = next(m for m in slack.messages(channel.id) if "Drill report" in m.text)
     for title, body in (
@@ -362,6 +387,7 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
         practice = await _drill(box, clock, target_url)
         await box.slack.drain()
         _print_drill(box.slack, practice)
+        await _followups(box, clock, channel)
         await _figures(box, clock)
         async with box.services.pool.acquire() as conn:
             incident = await incidents.by_channel(conn, channel.id)

@@ -5,9 +5,11 @@ help) and what runs it is its record in `bot.services.commands`.
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.followups import Scope
 from bot.domain.severity import SeverityLevel
 from bot.domain.status import Status
 from bot.domain.timeline import NoteTag
@@ -142,6 +144,25 @@ class ShowStats:
     period: PeriodSpec
 
 
+@dataclass(frozen=True)
+class AddFollowup:
+    """`/incident followup <text…> [@owner] [due YYYY-MM-DD | due in 2w]`: the date as typed,
+    checked against today when it runs (`bot.domain.followups.due_date`)."""
+
+    text: str
+    owner_id: str | None
+    due_on: date | None
+    due_within: timedelta | None
+
+
+@dataclass(frozen=True)
+class ListFollowups:
+    """`/incident followups [mine | @person | all | overdue]`; `person` with `Scope.PERSON`."""
+
+    scope: Scope
+    person: str | None = None
+
+
 Command = (
     Declare
     | PostUpdate
@@ -158,6 +179,8 @@ Command = (
     | RequestAction
     | ShowChecklists
     | ShowStats
+    | AddFollowup
+    | ListFollowups
 )
 
 

@@ -10,13 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from bot.domain import followups
 from bot.domain.commands import (
     TIMELINE_DEFAULT,
     TIMELINE_MAX,
+    AddFollowup,
     AddNote,
     Assign,
     Declare,
     Help,
+    ListFollowups,
     PeriodSpec,
     PostUpdate,
     Regrade,
@@ -205,3 +208,58 @@ def parse_stats(typed: Typed) -> ShowStats:
     if found and 1 <= int(found[2]) <= 12 and int(found[1]) >= 1970:
         return ShowStats(PeriodSpec(month=(int(found[1]), int(found[2]))))
     raise UsageError(f"`{text}` is not a period: give `7d`, `30d`, `90d` or a month `YYYY-MM`.")
+
+
+_DUE_WITHIN = re.compile(r"\s+due\s+in\s+(\S+)$", re.IGNORECASE)
+_DUE_ON = re.compile(r"\s+due\s+(\d\S*)$", re.IGNORECASE)
+_TRAILING_WORD = re.compile(r"\s+(\S+)$")
+
+
+def _not_a_person(word: str) -> UsageError:
+    """`@someone-who-left`: Slack sends an id for a person it knows, the bare text otherwise."""
+    return UsageError(
+        f"`{word}` is not a person in this workspace: @-mention someone Slack offers, "
+        "so it sends their id."
+    )
+
+
+def _owner_of(word: str) -> str | None:
+    """The user id a trailing word names, None if it names nobody (it is text)."""
+    mention = _MENTION.match(word)
+    if mention:
+        return mention.group(1)
+    if word.startswith("@") and len(word) > 1:
+        raise _not_a_person(word)
+    return None
+
+
+def parse_followup(typed: Typed) -> AddFollowup:
+    """`<text…> [@owner] [due YYYY-MM-DD | due in 2w]`, the owner and due date read off the end
+    in either order."""
+    text = " " + clean_text(typed.rest).strip()
+    owner, on, within = None, None, None
+    for _ in range(2):
+        if within is None and on is None and (found := _DUE_WITHIN.search(text)):
+            within, text = followups.parse_within(found[1]), text[: found.start()]
+        elif within is None and on is None and (found := _DUE_ON.search(text)):
+            on, text = followups.parse_date(found[1]), text[: found.start()]
+        elif owner is None and (found := _TRAILING_WORD.search(text)):
+            owner = _owner_of(found[1])
+            if owner is not None:
+                text = text[: found.start()]
+    return AddFollowup(_require_text(text, "follow-up text", followups.MAX_TEXT), owner, on, within)
+
+
+def parse_followups(typed: Typed) -> ListFollowups:
+    """`followups` alone lists yours; `mine`, `all`, `overdue` or an @-mentioned person."""
+    word = typed.rest
+    if not word:
+        return ListFollowups(followups.Scope.MINE)
+    if " " in word:
+        raise UsageError("Give one of `mine`, `all`, `overdue` or one @person.")
+    if word.lower() in ("mine", "all", "overdue"):
+        return ListFollowups(followups.Scope(word.lower()))
+    person = _owner_of(word)
+    if person is None:
+        raise UsageError(f"`{word}` is not `mine`, `all`, `overdue` or an @person.")
+    return ListFollowups(followups.Scope.PERSON, person)

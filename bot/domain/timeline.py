@@ -44,6 +44,8 @@ class Section(StrEnum):
     """A step of a requested action: requested, approved, refused, executed…"""
     CHECKLIST = "checklist"
     """An item of a runbook checklist ticked or unticked: "checklist: item"."""
+    FOLLOWUP = "followup"
+    """A follow-up recorded, done or dropped (even after the incident is resolved)."""
 
 
 class Kind(StrEnum):
@@ -76,11 +78,14 @@ class Kind(StrEnum):
     ACTION_UNKNOWN = "action_unknown"
     CHECKLIST_ITEM_CHECKED = "checklist_item_checked"
     CHECKLIST_ITEM_UNCHECKED = "checklist_item_unchecked"
+    FOLLOWUP_RECORDED = "followup_recorded"
+    FOLLOWUP_DONE = "followup_done"
+    FOLLOWUP_DROPPED = "followup_dropped"
 
     @property
     def label(self) -> str:
         """The kind as people read it: `Action requested`, `Reminder snoozed`."""
-        return self.value.replace("_", " ").capitalize()
+        return self.value.replace("_", " ").replace("followup", "follow-up").capitalize()
 
     @property
     def section(self) -> Section:
@@ -124,6 +129,9 @@ _SECTIONS = {
     **{kind: Section.ACTION for kind in ACTION_KINDS},
     Kind.CHECKLIST_ITEM_CHECKED: Section.CHECKLIST,
     Kind.CHECKLIST_ITEM_UNCHECKED: Section.CHECKLIST,
+    Kind.FOLLOWUP_RECORDED: Section.FOLLOWUP,
+    Kind.FOLLOWUP_DONE: Section.FOLLOWUP,
+    Kind.FOLLOWUP_DROPPED: Section.FOLLOWUP,
 }
 
 

@@ -37,6 +37,8 @@ from bot.domain.grammar import (
     parse_checklist,
     parse_declare,
     parse_drill,
+    parse_followup,
+    parse_followups,
     parse_help,
     parse_note,
     parse_regrade,
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from bot.services.checklists import ChecklistService
     from bot.services.declarations import DeclarationService
     from bot.services.figures import FiguresService
+    from bot.services.followups import FollowupService
     from bot.services.incidents import IncidentService
     from bot.services.postmortems import PostmortemService
     from bot.services.timeline import TimelineService
@@ -77,6 +80,7 @@ class CommandServices:
     compose: Composer
     checklists: ChecklistService
     figures: FiguresService
+    followups: FollowupService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -271,6 +275,25 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "the runbook checklists with their progress (`4/11`); with a name, post that one here",
         parse_checklist,
         lambda s, command, who, reply: s.checklists.show(command, who, reply),
+    ),
+    Subcommand(
+        "followup",
+        "/incident followup <text…> [@owner] [due YYYY-MM-DD | due in 2w]",
+        "/incident followup Add retries to the token refresh @bob due in 2w",
+        "record a follow-up (also after resolve): posted with Done and Drop…, the owner is "
+        "reminded when it falls due, the post-mortem lists it",
+        parse_followup,
+        lambda s, command, who, _: s.followups.record(command, who),
+    ),
+    Subcommand(
+        "followups",
+        "/incident followups [mine | @person | all | overdue]",
+        "/incident followups overdue",
+        "open follow-ups across incidents, from any channel (yours by default)",
+        parse_followups,
+        lambda s, command, who, reply: _answer(reply, s.followups.listing(command, who)),
+        read_only=True,
+        in_incident=False,
     ),
     Subcommand(
         "stats",

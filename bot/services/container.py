@@ -19,6 +19,7 @@ from bot.domain.clock import Clock
 from bot.errors import CannotStart
 from bot.inbox import Inbox
 from bot.integrations import http_api
+from bot.integrations.exports import export_deliverers
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
@@ -29,6 +30,7 @@ from bot.services.checklists import ChecklistService
 from bot.services.context import Answers
 from bot.services.declarations import DeclarationService
 from bot.services.figures import FiguresService
+from bot.services.followups import FollowupService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
@@ -37,6 +39,7 @@ from bot.slack.alert_messages import AlertMessages
 from bot.slack.checklist_messages import ChecklistMessages
 from bot.slack.composer import Composer
 from bot.slack.figure_messages import FigureMessages
+from bot.slack.followup_messages import FollowupMessages
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.templates import Templates
 from bot.store.availability import wait_until_reachable
@@ -69,6 +72,7 @@ class Services:
     approvals: ApprovalService
     checklists: ChecklistService
     figures: FiguresService
+    followups: FollowupService
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,15 @@ def build_services(
     for kind, handler in figures.job_handlers().items():
         scheduler.register(kind, handler)
     opened.metrics.refreshers.append(figures.refresh_metrics)
+    followups = FollowupService(pool, gateway, policy, FollowupMessages(composer.templates), clock)
+    dispatcher.register_all(followups.follow_ups())
+    for kind, handler in followups.job_handlers().items():
+        scheduler.register(kind, handler)
+    dispatcher.register_deliverers(
+        export_deliverers(opened.integrations_session, policy.followups.export, catalog.secret)
+    )
+    timeline = TimelineService(pool, gateway, composer, clock)
+    timeline.action_items.append(followups.from_note)
     return Services(
         settings=settings,
         policy=policy,
@@ -200,7 +213,7 @@ def build_services(
         compose=composer,
         declarations=declarations,
         incidents=incidents,
-        timeline=TimelineService(pool, gateway, composer, clock),
+        timeline=timeline,
         postmortems=postmortems,
         alerts=alerts,
         reminders=reminders,
@@ -214,6 +227,7 @@ def build_services(
         approvals=approvals,
         checklists=checklists,
         figures=figures,
+        followups=followups,
     )
 
 

@@ -11,6 +11,7 @@ from bot.config import Policy
 from bot.domain.checklists import Checklist
 from bot.domain.clock import Clock
 from bot.domain.drills import ChecklistCompletion
+from bot.domain.followups import Followup
 from bot.domain.incident import Incident
 from bot.domain.postmortem import checklist_reports, facts, people_in
 from bot.domain.targets import response_against_targets
@@ -22,7 +23,7 @@ from bot.services.people import names_of
 from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
-from bot.store import checklists, incidents, outbox, postmortems, timeline
+from bot.store import checklists, followups, incidents, outbox, postmortems, timeline
 from bot.store.db import Connection, Pool
 
 TEMPLATE = "postmortem.md.j2"
@@ -64,7 +65,8 @@ class PostmortemService:
         record its share into the channel (after whatever the transaction posted before)."""
         entries = await timeline.entries(conn, incident.id)
         posted = await checklists.of_incident(conn, incident.id)
-        markdown = self.write(incident, entries, names, posted)
+        items = await followups.of_incident(conn, incident.id)
+        markdown = self.write(incident, entries, names, posted, items)
         now = self.clock()
         await postmortems.insert(conn, incident.id, markdown, now)
         share = effects.share_file(
@@ -136,7 +138,8 @@ class PostmortemService:
         async with self.pool.acquire() as conn:
             entries = await timeline.entries(conn, incident.id)
             posted = await checklists.of_incident(conn, incident.id)
-        return self.write(incident, entries, names, posted)
+            items = await followups.of_incident(conn, incident.id)
+        return self.write(incident, entries, names, posted, items)
 
     def write(
         self,
@@ -144,9 +147,10 @@ class PostmortemService:
         entries: Sequence[Entry],
         known: Names,
         posted: Sequence[Checklist] = (),
+        items: Sequence[Followup] = (),
     ) -> str:
-        """The Markdown document, from the timeline, the checklists posted and what `prepare`
-        looked up."""
+        """The Markdown document, from the timeline, the checklists posted, the follow-ups
+        (its action items, with owner and due date) and what `prepare` looked up."""
         now = self.clock()
         names = known.names
         severities = self.policy.severities
@@ -164,6 +168,7 @@ class PostmortemService:
                 self.policy.targets.get(incident.severity),
             ),
             checklists=checklist_reports(posted, names),
+            followups=items,
             severity=severities.get(incident.severity),
             duration=incident.age(now),
             now=now,

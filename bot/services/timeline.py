@@ -14,14 +14,16 @@ it (Slack gets a 500 and delivers again).
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
 
 from bot.domain.clock import Clock
 from bot.domain.commands import AddNote, ShowTimeline
+from bot.domain.incident import Incident
 from bot.domain.slack_events import ChannelEvent
-from bot.domain.timeline import Entry, Kind
+from bot.domain.timeline import Entry, Kind, NoteTag
 from bot.services.commands import usage
 from bot.services.context import Invocation, incident_of_channel
 from bot.slack import effects
@@ -29,10 +31,14 @@ from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.store import outbox, timeline
-from bot.store.db import Pool
+from bot.store.db import Connection, Pool
 from bot.store.timeline import Stamped
 
 log = structlog.get_logger(__name__)
+
+ActionItem = Callable[[Connection, Incident, int, str, str], Awaitable[None]]
+"""Told, in the note's transaction, of a `note action item:` (incident, entry id, text, author):
+the follow-ups record one."""
 
 
 class TimelineService:
@@ -42,6 +48,7 @@ class TimelineService:
         self.compose = composer
         self.clock = clock
         self._stamper = Stamper(pool, clock)
+        self.action_items: list[ActionItem] = []
 
     async def stamp(self, event_id: str | None, event: ChannelEvent) -> Stamped:
         """Stamp a channel event into its incident's timeline, once per Slack event id."""
@@ -55,7 +62,7 @@ class TimelineService:
         data = {"tag": command.tag.value} if command.tag else {}
         async with self.pool.acquire() as conn, conn.transaction():
             incident = await incident_of_channel(conn, who.channel_id, "note", usage=usage("note"))
-            await timeline.append(
+            entry_id = await timeline.append(
                 conn, incident.id, Entry(now, Kind.NOTE, who.user_id, command.text, data=data)
             )
             message = self.compose.note(text=command.text, tag=command.tag, author=who.user_id)
@@ -67,6 +74,9 @@ class TimelineService:
                 notify={**who.notify, "what": "note"} if who.notify else None,
             )
             await outbox.record(conn, post, now=now)
+            if command.tag is NoteTag.ACTION_ITEM:
+                for listener in self.action_items:
+                    await listener(conn, incident, entry_id, command.text, who.user_id)
 
     async def recent(self, command: ShowTimeline, who: Invocation) -> SlackMessage:
         """The last entries, for the person who asked."""

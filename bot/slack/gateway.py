@@ -363,6 +363,20 @@ class SlackGateway:
         except SlackError:
             return None
 
+    async def is_person(self, user: str) -> bool:
+        """Whether `user` is someone who can own work: users.info knows them, and they are
+        neither deactivated nor a bot. When Slack cannot say now, they are given the benefit
+        of the doubt (a follow-up is not refused because Slack is slow)."""
+        try:
+            data = await self._call("users.info", self.client.users_info(user=user))
+        except SlackError as error:
+            if error.is_transient:
+                log.info("person_unchecked", user=user, error=error.error)
+                return True
+            return False
+        info = data.get("user")
+        return isinstance(info, dict) and not info.get("deleted") and not info.get("is_bot")
+
     async def display_name(self, user: str) -> str:
         """The name people see for `user`, from users.info (never users.list).
 

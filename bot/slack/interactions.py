@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.domain.commands import PostUpdate
+from bot.domain.followups import MAX_DROP_REASON
 from bot.domain.status import OPEN_STATUSES, Status
 from bot.domain.text import clean_text
 from bot.slack.alert_messages import DECLARE_ACTION, REQUEST_ACTION
 from bot.slack.approval_cards import APPROVE, DENY
 from bot.slack.checklist_messages import BLOCK_ID, TICK_ACTION
+from bot.slack.followup_messages import DONE, DROP, DROP_FORM, REASON
 from bot.slack.reminder_messages import (
     FIELD_LIMITS,
     POST_UPDATE,
@@ -34,10 +36,12 @@ BUTTONS: tuple[str | re.Pattern[str], ...] = (
     DECLARE_ACTION,
     re.compile(rf"^{re.escape(REQUEST_ACTION)}(:.*)?$"),
     TICK_ACTION,
+    DONE,
+    DROP,
 )
 """The action ids of every button `read_click` reads (Bolt's listener constraints)."""
 
-FORMS = (UPDATE_FORM,)
+FORMS = (UPDATE_FORM, DROP_FORM)
 """The callback ids of every form `read_submission` reads."""
 
 
@@ -121,7 +125,32 @@ class Tick:
     seen: frozenset[int] | None
 
 
-Button = Decision | UpdateWanted | Snooze | DeclareFromAlert | RequestFromAlert | Tick
+@dataclass(frozen=True)
+class FollowupDone:
+    """A follow-up's **Done**."""
+
+    click: Click
+    followup_id: int
+
+
+@dataclass(frozen=True)
+class DropWanted:
+    """A follow-up's **Drop…**: open the form asking why."""
+
+    click: Click
+    followup_id: int
+
+
+Button = (
+    Decision
+    | UpdateWanted
+    | Snooze
+    | DeclareFromAlert
+    | RequestFromAlert
+    | Tick
+    | FollowupDone
+    | DropWanted
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +189,27 @@ class UpdateForm:
             impact=self.impact or None,
             next_steps=self.next_steps or None,
         )
+
+
+@dataclass(frozen=True)
+class DropForm:
+    """The submitted form dropping a follow-up, with the reason."""
+
+    user_id: str
+    channel_id: str
+    view_id: str
+    followup_id: int
+    reason: str
+
+    def problems(self) -> dict[str, str]:
+        if not self.reason:
+            return {REASON: "Say why it is dropped: the post-mortem keeps the reason."}
+        if len(self.reason) > MAX_DROP_REASON:
+            return {REASON: f"At most {MAX_DROP_REASON} characters, please ({len(self.reason)})."}
+        return {}
+
+
+Form = UpdateForm | DropForm
 
 
 class _Payload(BaseModel):
@@ -236,6 +286,11 @@ class _FormMetadata(_Payload):
     channel: str
 
 
+class _DropMetadata(_Payload):
+    followup: int
+    channel: str
+
+
 class _ActionRequest(_Payload):
     action: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     args: dict[str, str] = Field(default_factory=dict)
@@ -284,6 +339,10 @@ def _reader(action_id: str) -> Callable[[Click, _Action], Button]:
         return lambda click, a: DeclareFromAlert(click, _number(a.value or ""))
     if action_id == REQUEST_ACTION or action_id.startswith(f"{REQUEST_ACTION}:"):
         return _request_from_alert
+    if action_id == DONE:
+        return lambda click, a: FollowupDone(click, _number(a.value or ""))
+    if action_id == DROP:
+        return lambda click, a: DropWanted(click, _number(a.value or ""))
     raise ValueError("not a button of this bot")
 
 
@@ -327,10 +386,12 @@ def _request_from_alert(click: Click, action: _Action) -> RequestFromAlert:
     return RequestFromAlert(click, request.action, request.args)
 
 
-def read_submission(body: Mapping[str, object]) -> UpdateForm:
+def read_submission(body: Mapping[str, object]) -> Form:
     """The form a `view_submission` payload carries."""
     try:
         view = _ViewSubmission.model_validate(body)
+        if view.view.callback_id == DROP_FORM:
+            return _drop_form(view)
         if view.view.callback_id != UPDATE_FORM:
             raise Malformed(f"{view.view.callback_id!r} is not a form of this bot")
         metadata = _FormMetadata.model_validate_json(view.view.private_metadata)
@@ -355,4 +416,16 @@ def read_submission(body: Mapping[str, object]) -> UpdateForm:
         impact=text(FormField.IMPACT),
         actions_taken=text(FormField.ACTIONS),
         next_steps=text(FormField.NEXT_STEPS),
+    )
+
+
+def _drop_form(view: _ViewSubmission) -> DropForm:
+    metadata = _DropMetadata.model_validate_json(view.view.private_metadata)
+    typed = view.view.state.values.get(REASON, {}).get(REASON) or _Input()
+    return DropForm(
+        user_id=view.user.id,
+        channel_id=metadata.channel,
+        view_id=view.view.id,
+        followup_id=metadata.followup,
+        reason=clean_text(typed.value or "").strip(),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from bot.domain.durations import format_duration, format_period
+from bot.domain.followups import issue_label
 from bot.domain.markdown import inline, link
 from bot.domain.mrkdwn import Mrkdwn, channel_link, escape, mention, slack_link
 
@@ -72,6 +73,7 @@ class Templates:
             "when": self.when,
             "clock": self.clock,
             "local": self.local,
+            "issue": issue_label,
         }
         self._env.filters.update(
             common,

@@ -82,6 +82,22 @@ async def cancel(conn: Connection, *, incident_id: int, kinds: tuple[str, ...]) 
     return int(status.split()[-1])
 
 
+async def cancel_about(
+    conn: Connection, *, incident_id: int, kind: str, key: str, value: object
+) -> int:
+    """Cancel an incident's pending jobs of `kind` whose payload's `key` is `value` (one
+    follow-up's reminders among its incident's); returns how many."""
+    status: str = await conn.execute(
+        """UPDATE jobs SET state = 'cancelled'
+           WHERE incident_id = $1 AND kind = $2 AND state = 'pending' AND payload->>$3 = $4""",
+        incident_id,
+        kind,
+        key,
+        str(value),
+    )
+    return int(status.split()[-1])
+
+
 async def claim_due(conn: Connection, *, now: datetime, lease: timedelta, limit: int) -> list[Job]:
     """Take up to `limit` due jobs (or jobs whose lease lapsed) for this replica.
 

@@ -21,4 +21,7 @@ def test_the_demo_plays_a_sev1_and_exits_zero(migrated: str, tmp_path: Path) -> 
     assert "Resolved: Checkout API returning 500s" in out
     assert "declared, 3 updates, resolved after" in out
     assert ":alarm_clock:" in out
+    listed = out[out.index("┌─ only bob sees (ephemeral): /incident followups") :]
+    assert "Your open follow-ups" in listed
+    assert "Add a retry test for payment token refresh" in listed
     assert "\033[" not in out + done.stderr  # piped, so plain: no ANSI escapes

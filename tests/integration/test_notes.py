@@ -132,5 +132,13 @@ async def test_every_command_is_stamped_as_a_system_fact(
 
     assert [(r["kind"], r["actor"]) for r in await stamped(db)] == [
         (kind, bot.slack.resolve_user("alice"))
-        for kind in ("declared", "severity_changed", "role_assigned", "update", "note", "resolved")
+        for kind in (
+            "declared",
+            "severity_changed",
+            "role_assigned",
+            "update",
+            "note",
+            "followup_recorded",  # an action item note records a follow-up
+            "resolved",
+        )
     ]

@@ -22,6 +22,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.demo.apis.github import GitHubStandIn
+from bot.demo.apis.jira import JiraStandIn
 from bot.demo.standin.outage import drop_connection
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -64,6 +66,8 @@ class OtherApis:
         self._changed = asyncio.Event()
         # Each system's stand-in is made here, as an attribute that tests read
         # (`apis.pagerduty.incidents`), and registers its routes with `route`.
+        self.github = GitHubStandIn(self)
+        self.jira = JiraStandIn(self)
 
     def route(self, system: str, method: str, path: str, handler: Handler) -> None:
         """Serve `method path` (an aiohttp route under `/<system>`) with `handler`."""

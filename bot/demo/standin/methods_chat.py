@@ -56,7 +56,10 @@ def _message(slack: SlackStandIn, p: Params, ts_key: str = "ts") -> Message:
 
 @method("chat.postMessage")
 def chat_post_message(slack: SlackStandIn, p: Params) -> JSON:
-    channel = member_channel(slack, p, by_name=True)
+    person = slack.user(p.opt("channel") or "")
+    if person is not None and person.is_bot:
+        raise ApiError("cannot_dm_bot")
+    channel = slack.direct(person.id) if person else member_channel(slack, p, by_name=True)
     text, blocks = _content(p)
     metadata = _metadata(p)
     message = ops.post(

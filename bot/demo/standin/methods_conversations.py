@@ -112,7 +112,8 @@ def conversations_list(slack: SlackStandIn, p: Params) -> JSON:
     listed = [
         c
         for c in slack.channels.values()
-        if ("private_channel" if c.is_private else "public_channel") in types
+        if not c.is_im
+        and ("private_channel" if c.is_private else "public_channel") in types
         and (not c.is_private or BOT_USER_ID in c.members)
         and not (c.is_archived and p.flag("exclude_archived"))
     ]

@@ -64,7 +64,7 @@ def user_json(ws: Workspace, user: User) -> JSON:
         "id": user.id,
         "team_id": ws.team_id,
         "name": user.name,
-        "deleted": False,
+        "deleted": user.deleted,
         "color": "9f69e7",
         "real_name": user.real_name,
         "tz": "Etc/UTC",

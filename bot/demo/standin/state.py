@@ -33,6 +33,8 @@ class User:
     real_name: str
     display_name: str
     is_bot: bool = False
+    deleted: bool = False
+    """Deactivated: they left the workspace (users.info still answers, `deleted: true`)."""
 
     @property
     def shown_name(self) -> str:
@@ -57,6 +59,8 @@ class Channel:
     purpose_set_at: int = 0
     pins: list[str] = field(default_factory=list)
     bookmarks: list[JSON] = field(default_factory=list)
+    is_im: bool = False
+    """A direct message between the bot and one person (its name is `@<their name>`)."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,27 @@ class Workspace:
             self.new_id("C"), name, is_private, self.unix(), creator, members=member_ids
         )
         channel.is_archived = archived
+        self.channels[channel.id] = channel
+        self.message_log[channel.id] = []
+        self.changed()
+        return channel
+
+    def direct(self, user_id: str) -> Channel:
+        """The bot's DM with a person, opened by its first message (`chat.postMessage` with the
+        person's id as the channel, as Slack allows with `chat:write`)."""
+        user = self.users[user_id]
+        found = self.channel(f"@{user.name}")
+        if found is not None:
+            return found
+        channel = Channel(
+            self.new_id("D"),
+            f"@{user.name}",
+            True,
+            self.unix(),
+            BOT_USER_ID,
+            members={user_id, BOT_USER_ID},
+            is_im=True,
+        )
         self.channels[channel.id] = channel
         self.message_log[channel.id] = []
         self.changed()
