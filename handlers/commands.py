@@ -63,6 +63,7 @@ class Desk:
                 approvals=services.approvals,
                 compose=services.compose,
                 checklists=services.checklists,
+                paging=services.paging,
             ),
             services.slack,
             services.metrics,

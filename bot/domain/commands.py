@@ -121,6 +121,14 @@ class ShowChecklists:
     name: str | None
 
 
+@dataclass(frozen=True)
+class PageService:
+    """`/incident page <service> [message…]`: page one more team through PagerDuty."""
+
+    service: str
+    message: str | None
+
+
 Command = (
     Declare
     | PostUpdate
@@ -136,6 +144,7 @@ Command = (
     | ListActions
     | RequestAction
     | ShowChecklists
+    | PageService
 )
 
 

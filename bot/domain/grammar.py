@@ -17,6 +17,7 @@ from bot.domain.commands import (
     Assign,
     Declare,
     Help,
+    PageService,
     PostUpdate,
     Regrade,
     RequestAction,
@@ -25,6 +26,7 @@ from bot.domain.commands import (
     ShowChecklists,
     ShowTimeline,
 )
+from bot.domain.paging import MAX_MESSAGE
 from bot.domain.severity import SeverityPolicy
 from bot.domain.status import OPEN_STATUSES, Status
 from bot.domain.text import check_plain, check_title, clean_text
@@ -151,6 +153,17 @@ def parse_checklist(typed: Typed) -> ShowChecklists:
             "Name one checklist: its name is one word, as `/incident checklist` lists."
         )
     return ShowChecklists(typed.rest)
+
+
+def parse_page(typed: Typed) -> PageService:
+    """`page <service> [message…]`: the service is one word, as the policy names it."""
+    service, _, message = typed.rest.partition(" ")
+    if not service:
+        raise UsageError("Name the service to page, as `/incident actions` lists them.")
+    text = clean_text(message).strip()
+    if len(text) > MAX_MESSAGE:
+        raise UsageError(f"The message is {len(text)} characters; the limit is {MAX_MESSAGE}.")
+    return PageService(service.lower(), text or None)
 
 
 def parse_help(_: Typed) -> Help:

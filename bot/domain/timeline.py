@@ -44,6 +44,9 @@ class Section(StrEnum):
     """A step of a requested action: requested, approved, refused, executed…"""
     CHECKLIST = "checklist"
     """An item of a runbook checklist ticked or unticked: "checklist: item"."""
+    INTEGRATION = "integration"
+    """What the bot did in another system for the incident (a page sent, resolved, refused, or
+    skipped in a drill): its body is a whole sentence."""
 
 
 class Kind(StrEnum):
@@ -76,6 +79,10 @@ class Kind(StrEnum):
     ACTION_UNKNOWN = "action_unknown"
     CHECKLIST_ITEM_CHECKED = "checklist_item_checked"
     CHECKLIST_ITEM_UNCHECKED = "checklist_item_unchecked"
+    PAGED = "paged"
+    PAGE_RESOLVED = "page_resolved"
+    PAGE_FAILED = "page_failed"
+    PAGE_SKIPPED = "page_skipped"
 
     @property
     def label(self) -> str:
@@ -124,6 +131,10 @@ _SECTIONS = {
     **{kind: Section.ACTION for kind in ACTION_KINDS},
     Kind.CHECKLIST_ITEM_CHECKED: Section.CHECKLIST,
     Kind.CHECKLIST_ITEM_UNCHECKED: Section.CHECKLIST,
+    Kind.PAGED: Section.INTEGRATION,
+    Kind.PAGE_RESOLVED: Section.INTEGRATION,
+    Kind.PAGE_FAILED: Section.INTEGRATION,
+    Kind.PAGE_SKIPPED: Section.INTEGRATION,
 }
 
 

@@ -39,6 +39,7 @@ from bot.domain.grammar import (
     parse_drill,
     parse_help,
     parse_note,
+    parse_page,
     parse_regrade,
     parse_request_action,
     parse_resolve,
@@ -49,13 +50,14 @@ from bot.domain.grammar import (
 from bot.domain.severity import SeverityPolicy
 from bot.errors import UsageError
 from bot.services.context import Invocation, Reply
-from bot.slack.messages import SlackMessage
+from bot.slack.messages import MAX_BLOCKS, SlackMessage
 
 if TYPE_CHECKING:
     from bot.services.approvals import ApprovalService
     from bot.services.checklists import ChecklistService
     from bot.services.declarations import DeclarationService
     from bot.services.incidents import IncidentService
+    from bot.services.paging import PagingService
     from bot.services.postmortems import PostmortemService
     from bot.services.timeline import TimelineService
     from bot.slack.composer import Composer
@@ -74,6 +76,7 @@ class CommandServices:
     approvals: ApprovalService
     compose: Composer
     checklists: ChecklistService
+    paging: PagingService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -144,6 +147,16 @@ class Subcommand(Generic[C]):
 
 async def _answer(reply: Reply, message: Awaitable[SlackMessage]) -> None:
     await reply(await message)
+
+
+def _actions(services: CommandServices) -> SlackMessage:
+    """`/incident actions`: the catalog's actions, then whom `/incident page` can page."""
+    actions = services.approvals.list_actions()
+    paging = services.paging.listed()
+    if paging is None:
+        return actions
+    blocks = [*actions.block_dicts(), *paging.block_dicts()][:MAX_BLOCKS]
+    return SlackMessage(text=f"{actions.text}\n{paging.text}", recorded_blocks=blocks)
 
 
 SUBCOMMANDS: tuple[Route, ...] = (
@@ -248,7 +261,7 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "/incident actions",
         "the actions you can request (kill, pause, rollback…) and who approves them",
         no_arguments(ListActions()),
-        lambda s, _, __, reply: reply(s.approvals.list_actions()),
+        lambda s, _, __, reply: reply(_actions(s)),
         read_only=True,
         in_incident=False,
     ),
@@ -268,6 +281,14 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "the runbook checklists with their progress (`4/11`); with a name, post that one here",
         parse_checklist,
         lambda s, command, who, reply: s.checklists.show(command, who, reply),
+    ),
+    Subcommand(
+        "page",
+        "/incident page <service> [message…]",
+        "/incident page payments card payments fail since 14:02",
+        "page a team's on-call through PagerDuty (the services `/incident actions` lists)",
+        parse_page,
+        lambda s, command, who, _: s.paging.page(command, who),
     ),
     Subcommand(
         "help",

@@ -19,6 +19,7 @@ from bot.domain.clock import Clock
 from bot.errors import CannotStart
 from bot.inbox import Inbox
 from bot.integrations import http_api
+from bot.integrations.pagerduty import PagerDuty
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
@@ -29,6 +30,7 @@ from bot.services.checklists import ChecklistService
 from bot.services.context import Answers
 from bot.services.declarations import DeclarationService
 from bot.services.incidents import IncidentService
+from bot.services.paging import PagingService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
 from bot.services.timeline import TimelineService
@@ -36,6 +38,7 @@ from bot.slack.alert_messages import AlertMessages
 from bot.slack.checklist_messages import ChecklistMessages
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.paging_messages import PagingMessages
 from bot.slack.templates import Templates
 from bot.store.availability import wait_until_reachable
 from bot.store.db import Pool, connect, embedded_database_url
@@ -66,6 +69,7 @@ class Services:
     scheduler: Scheduler
     approvals: ApprovalService
     checklists: ChecklistService
+    paging: PagingService
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,14 @@ def build_services(
     )
     dispatcher.register_all(approvals.follow_ups())
     checklists.changed.append(approvals.checklist_changed)
+    paging = PagingService(pool, policy, PagingMessages(composer.templates), clock, catalog.secret)
+    dispatcher.register_all(paging.follow_ups())
+    dispatcher.register_deliverers(
+        PagerDuty(opened.integrations_session, catalog.secret).deliverers()
+    )
+    declarations.set_up.append(paging.page_on_declare)
+    incidents.regraded.append(paging.page_on_regrade)
+    incidents.resolving.append(paging.resolve_pages)
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
     dispatcher.register_all(alerts.follow_ups())
@@ -204,6 +216,7 @@ def build_services(
         scheduler=scheduler,
         approvals=approvals,
         checklists=checklists,
+        paging=paging,
     )
 
 
