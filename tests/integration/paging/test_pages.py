@@ -30,7 +30,8 @@ async def test_a_sev1_declared_pages_the_on_call_once_with_what_happened(
         }
     ]
     alert = apis.pagerduty.alert(channel.name, routing_key=ON_CALL_KEY)
-    assert alert is not None and alert.status == "triggered"
+    assert alert is not None
+    assert alert.status == "triggered"
     (paged,) = await stamped(db, "paged")
     assert paged["body"] == "Paged on-call via PagerDuty: [SEV-1] Checkout errors above 10%"
 
