@@ -6,7 +6,7 @@ import pytest
 import structlog
 
 from bot.demo.apis import OtherApis
-from bot.demo.sandbox import sandbox
+from bot.demo.sandbox import Sandbox, sandbox
 from bot.logging import configure
 from bot.store.db import Pool
 from tests.conftest import FakeClock
@@ -133,3 +133,21 @@ async def test_the_routing_key_is_in_no_outbox_row_log_line_or_message(
         assert not any(key in f"{e['body']} {e['data']}" for e in entries)
         assert key not in logs.out + logs.err
         assert key not in shown
+
+
+async def test_a_page_still_waiting_when_the_incident_is_resolved_is_resolved_after_it(
+    bot: Sandbox, clock: FakeClock, apis: OtherApis
+) -> None:
+    apis.fail("pagerduty", 503, seconds=30)
+    channel = await bot.declare("sev1 Checkout errors")
+    await bot.command("resolve It was a false alarm", channel=channel.id)
+    await message_in(bot, channel.id, "Resolved by")
+    await bot.settle()
+    assert apis.pagerduty.events == []
+
+    clock.advance(seconds=31)
+    await deliver_retries(bot, clock)
+    await message_in(bot, channel.id, "Resolved the page of *on-call* in PagerDuty")
+    assert [e["event_action"] for e in apis.pagerduty.events] == ["trigger", "resolve"]
+    (alert,) = apis.pagerduty.alerts
+    assert alert.status == "resolved"
