@@ -115,6 +115,8 @@ def policy_warnings(reading: PolicyReading, environ: Mapping[str, str]) -> list[
         found.extend(_actions_without_environment(reading.policy, environ))
     if "followups" not in reading.broken:
         found.extend(_exports_without_environment(reading.policy, environ))
+    if "paging" not in reading.broken:
+        found.extend(_pages_without_routing_key(reading.policy, environ))
     return found
 
 
@@ -142,6 +144,23 @@ def _notify_that_pings_nobody(policy: Policy) -> Iterator[Located]:
                     f"{target!r} pings nobody: write a user <@U…>, a user group <!subteam^S…>"
                     " (or the bare id U…/S…), or <!here>",
                 )
+
+
+def _pages_without_routing_key(policy: Policy, environ: Mapping[str, str]) -> Iterator[Located]:
+    """A routing key that is unset pages nobody: on declare, or by `/incident page`."""
+    if policy.paging is None:
+        return
+    if not environ.get(policy.paging.routing_key_env):
+        yield Located(
+            ("paging", "routing_key_env"),
+            f"{policy.paging.routing_key_env} is not set: declaring a paging severity pages nobody",
+        )
+    for name, service in policy.paging.services.items():
+        if not environ.get(service.routing_key_env):
+            yield Located(
+                ("paging", "services", name, "routing_key_env"),
+                f"{service.routing_key_env} is not set: `/incident page {name}` is unavailable",
+            )
 
 
 def _actions_without_environment(policy: Policy, environ: Mapping[str, str]) -> Iterator[Located]:

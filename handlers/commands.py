@@ -65,6 +65,7 @@ class Desk:
                 checklists=services.checklists,
                 figures=services.figures,
                 followups=services.followups,
+                paging=services.paging,
             ),
             services.slack,
             services.metrics,

@@ -4,6 +4,7 @@ The bot, its PostgreSQL (embedded unless `DATABASE_URL` is set) and the Slack st
 in this process; every command is a signed HTTP request, every Slack call a real Web API call.
 """
 
+import json
 import os
 import sys
 import tempfile
@@ -11,8 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.config import Policy, load_settings
+from bot.config import Paging, Policy, load_settings
 from bot.demo import past_incidents, runbook_targets
+from bot.demo.apis import OtherApis
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.domain.durations import format_duration
@@ -24,6 +26,8 @@ from bot.store.db import embedded_database_url
 
 TARGET_DATABASE = "incident_bot_demo_target"
 """Runbook 000's rollout_configuration lives here, next to the bot's own database."""
+DEMO_ROUTING_KEY = "demo0routing0key0for0the0on0call"
+"""The on-call's PagerDuty integration key in the demo (32 characters, as PagerDuty's are)."""
 
 
 def _bold(text: str) -> str:
@@ -326,6 +330,27 @@ def demo_policy() -> Policy:
     )
 
 
+def with_paging(policy: Policy, apis: OtherApis) -> Policy:
+    """`policy` paging the on-call on SEV-1 and SEV-2 through the PagerDuty stand-in."""
+    paging = Paging(events_url=f"{apis.url('pagerduty')}/v2/enqueue", page_on=("sev1", "sev2"))
+    return policy.model_copy(update={"paging": paging})
+
+
+def _print_pagerduty(apis: OtherApis) -> None:
+    """What PagerDuty received, event by event, the routing key shown only by its length."""
+    lines = []
+    for received in apis.received:
+        if received.system != "pagerduty":
+            continue
+        body = dict(received.body) if isinstance(received.body, dict) else received.body
+        if isinstance(body, dict) and "routing_key" in body:
+            body["routing_key"] = "•" * len(str(body["routing_key"]))
+        lines.append(f"{received.method} {received.path} → {received.status}")
+        lines.append(json.dumps(body, indent=2, ensure_ascii=False))
+    title = "what PagerDuty received (Events API v2)"
+    print(f"\n{_bold(f'┌─ {title} ─')}\n" + ("\n".join(lines) or "nothing"))
+
+
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
     postmortem = slack.files()[-1]
     for title, body in (
@@ -374,16 +399,23 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
     await runbook_targets.reset(target_url)
     clock = ScriptClock()
     slack = SlackStandIn(now=clock.timestamp)
-    async with sandbox(
-        database_url=database_url,
-        policy=demo_policy(),
-        clock=clock,
-        slack=slack,
-        environ={"ROLLOUT_DATABASE_URL": target_url},
-    ) as box:
+    environ = {"ROLLOUT_DATABASE_URL": target_url, "PAGERDUTY_ROUTING_KEY": DEMO_ROUTING_KEY}
+    async with (
+        OtherApis(monotonic=clock.timestamp) as apis,
+        sandbox(
+            database_url=database_url,
+            policy=with_paging(demo_policy(), apis),
+            clock=clock,
+            slack=slack,
+            environ=environ,
+            apis=apis,
+        ) as box,
+    ):
         channel = await _script(box, clock, target_url)
         await box.slack.drain()
+        await box.settle()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
+        _print_pagerduty(box.apis)
         practice = await _drill(box, clock, target_url)
         await box.slack.drain()
         _print_drill(box.slack, practice)

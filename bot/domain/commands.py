@@ -163,6 +163,14 @@ class ListFollowups:
     person: str | None = None
 
 
+@dataclass(frozen=True)
+class PageService:
+    """`/incident page <service> [message…]`: page one more team through PagerDuty."""
+
+    service: str
+    message: str | None
+
+
 Command = (
     Declare
     | PostUpdate
@@ -181,6 +189,7 @@ Command = (
     | ShowStats
     | AddFollowup
     | ListFollowups
+    | PageService
 )
 
 

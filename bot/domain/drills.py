@@ -9,9 +9,9 @@ again (a channel's first message, an edited card) keeps the one mark it has.
     marked("post", {"text": "Update #1", "blocks": [...]})
     → {"text": "[DRILL] Update #1", "blocks": [<DRILL context block>, ...]}
 
-Integrations with other systems (paging, a status page) are not built yet. When they are, each
-checks `Incident.is_drill` before it calls out and, in a drill, calls nothing and posts in the
-channel that it skipped the call (what it would have sent, to whom): a drill wakes nobody.
+Integrations with other systems check `Incident.is_drill` before they call out and, in a drill,
+call nothing and post in the channel that they skipped the call (what they would have sent, to
+whom): a drill wakes nobody. Paging does (`bot.services.paging`); a status page will.
 """
 
 from dataclasses import dataclass

@@ -20,6 +20,7 @@ from bot.domain.commands import (
     Declare,
     Help,
     ListFollowups,
+    PageService,
     PeriodSpec,
     PostUpdate,
     Regrade,
@@ -30,6 +31,7 @@ from bot.domain.commands import (
     ShowStats,
     ShowTimeline,
 )
+from bot.domain.paging import MAX_MESSAGE
 from bot.domain.severity import SeverityPolicy
 from bot.domain.status import OPEN_STATUSES, Status
 from bot.domain.text import check_plain, check_title, clean_text
@@ -156,6 +158,17 @@ def parse_checklist(typed: Typed) -> ShowChecklists:
             "Name one checklist: its name is one word, as `/incident checklist` lists."
         )
     return ShowChecklists(typed.rest)
+
+
+def parse_page(typed: Typed) -> PageService:
+    """`page <service> [message…]`: the service is one word, as the policy names it."""
+    service, _, message = typed.rest.partition(" ")
+    if not service:
+        raise UsageError("Name the service to page, as `/incident actions` lists them.")
+    text = clean_text(message).strip()
+    if len(text) > MAX_MESSAGE:
+        raise UsageError(f"The message is {len(text)} characters; the limit is {MAX_MESSAGE}.")
+    return PageService(service.lower(), text or None)
 
 
 def parse_help(_: Typed) -> Help:

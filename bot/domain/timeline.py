@@ -46,6 +46,9 @@ class Section(StrEnum):
     """An item of a runbook checklist ticked or unticked: "checklist: item"."""
     FOLLOWUP = "followup"
     """A follow-up recorded, done or dropped (even after the incident is resolved)."""
+    INTEGRATION = "integration"
+    """What the bot did in another system for the incident (a page sent, resolved, refused, or
+    skipped in a drill): its body is a whole sentence."""
 
 
 class Kind(StrEnum):
@@ -81,6 +84,10 @@ class Kind(StrEnum):
     FOLLOWUP_RECORDED = "followup_recorded"
     FOLLOWUP_DONE = "followup_done"
     FOLLOWUP_DROPPED = "followup_dropped"
+    PAGED = "paged"
+    PAGE_RESOLVED = "page_resolved"
+    PAGE_FAILED = "page_failed"
+    PAGE_SKIPPED = "page_skipped"
 
     @property
     def label(self) -> str:
@@ -132,6 +139,10 @@ _SECTIONS = {
     Kind.FOLLOWUP_RECORDED: Section.FOLLOWUP,
     Kind.FOLLOWUP_DONE: Section.FOLLOWUP,
     Kind.FOLLOWUP_DROPPED: Section.FOLLOWUP,
+    Kind.PAGED: Section.INTEGRATION,
+    Kind.PAGE_RESOLVED: Section.INTEGRATION,
+    Kind.PAGE_FAILED: Section.INTEGRATION,
+    Kind.PAGE_SKIPPED: Section.INTEGRATION,
 }
 
 

@@ -118,6 +118,19 @@ def _target_severities(policy: "Policy", unsound: Unsound) -> Iterator[Located]:
             yield Located(("targets", word), f"{word!r} is an alias: write the severity, {key!r}")
 
 
+def _paging_severities(policy: "Policy", unsound: Unsound) -> Iterator[Located]:
+    """`paging.page_on` names the severities whose declaration pages the on-call."""
+    if policy.paging is None:
+        return
+    for word in policy.paging.page_on:
+        if word.lower() in unsound.get("severities", ()):
+            continue
+        try:
+            policy.severities.resolve(word)
+        except UsageError as error:
+            yield Located(("paging", "page_on"), error.message)
+
+
 RULES = (
     Rule(frozenset({"actions"}), _action_names),
     Rule(frozenset({"actions", "databases"}), _action_databases),
@@ -126,6 +139,7 @@ RULES = (
     Rule(frozenset({"checklists", "severities"}), _checklist_severities),
     Rule(frozenset({"actions", "checklists"}), _action_requires),
     Rule(frozenset({"targets", "severities"}), _target_severities),
+    Rule(frozenset({"paging", "severities"}), _paging_severities),
 )
 
 

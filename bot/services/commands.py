@@ -41,6 +41,7 @@ from bot.domain.grammar import (
     parse_followups,
     parse_help,
     parse_note,
+    parse_page,
     parse_regrade,
     parse_request_action,
     parse_resolve,
@@ -52,7 +53,7 @@ from bot.domain.grammar import (
 from bot.domain.severity import SeverityPolicy
 from bot.errors import UsageError
 from bot.services.context import Invocation, Reply
-from bot.slack.messages import SlackMessage
+from bot.slack.messages import MAX_BLOCKS, SlackMessage
 
 if TYPE_CHECKING:
     from bot.services.approvals import ApprovalService
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from bot.services.figures import FiguresService
     from bot.services.followups import FollowupService
     from bot.services.incidents import IncidentService
+    from bot.services.paging import PagingService
     from bot.services.postmortems import PostmortemService
     from bot.services.timeline import TimelineService
     from bot.slack.composer import Composer
@@ -81,6 +83,7 @@ class CommandServices:
     checklists: ChecklistService
     figures: FiguresService
     followups: FollowupService
+    paging: PagingService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -151,6 +154,16 @@ class Subcommand(Generic[C]):
 
 async def _answer(reply: Reply, message: Awaitable[SlackMessage]) -> None:
     await reply(await message)
+
+
+def _actions(services: CommandServices) -> SlackMessage:
+    """`/incident actions`: the catalog's actions, then whom `/incident page` can page."""
+    actions = services.approvals.list_actions()
+    paging = services.paging.listed()
+    if paging is None:
+        return actions
+    blocks = [*actions.block_dicts(), *paging.block_dicts()][:MAX_BLOCKS]
+    return SlackMessage(text=f"{actions.text}\n{paging.text}", recorded_blocks=blocks)
 
 
 SUBCOMMANDS: tuple[Route, ...] = (
@@ -255,7 +268,7 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "/incident actions",
         "the actions you can request (kill, pause, rollback…) and who approves them",
         no_arguments(ListActions()),
-        lambda s, _, __, reply: reply(s.approvals.list_actions()),
+        lambda s, _, __, reply: reply(_actions(s)),
         read_only=True,
         in_incident=False,
     ),
@@ -305,6 +318,14 @@ SUBCOMMANDS: tuple[Route, ...] = (
         lambda s, command, who, reply: s.figures.stats(command, who, reply),
         read_only=True,
         in_incident=False,
+    ),
+    Subcommand(
+        "page",
+        "/incident page <service> [message…]",
+        "/incident page payments card payments fail since 14:02",
+        "page a team's on-call through PagerDuty (the services `/incident actions` lists)",
+        parse_page,
+        lambda s, command, who, _: s.paging.page(command, who),
     ),
     Subcommand(
         "help",

@@ -20,6 +20,7 @@ from bot.errors import CannotStart
 from bot.inbox import Inbox
 from bot.integrations import http_api
 from bot.integrations.exports import export_deliverers
+from bot.integrations.pagerduty import PagerDuty
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
@@ -32,6 +33,7 @@ from bot.services.declarations import DeclarationService
 from bot.services.figures import FiguresService
 from bot.services.followups import FollowupService
 from bot.services.incidents import IncidentService
+from bot.services.paging import PagingService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
 from bot.services.timeline import TimelineService
@@ -41,6 +43,7 @@ from bot.slack.composer import Composer
 from bot.slack.figure_messages import FigureMessages
 from bot.slack.followup_messages import FollowupMessages
 from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.paging_messages import PagingMessages
 from bot.slack.templates import Templates
 from bot.store.availability import wait_until_reachable
 from bot.store.db import Pool, connect, embedded_database_url
@@ -73,6 +76,7 @@ class Services:
     checklists: ChecklistService
     figures: FiguresService
     followups: FollowupService
+    paging: PagingService
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,14 @@ def build_services(
     )
     dispatcher.register_all(approvals.follow_ups())
     checklists.changed.append(approvals.checklist_changed)
+    paging = PagingService(pool, policy, PagingMessages(composer.templates), clock, catalog.secret)
+    dispatcher.register_all(paging.follow_ups())
+    dispatcher.register_deliverers(
+        PagerDuty(opened.integrations_session, catalog.secret).deliverers()
+    )
+    declarations.set_up.append(paging.page_on_declare)
+    incidents.regraded.append(paging.page_on_regrade)
+    incidents.resolving.append(paging.resolve_pages)
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
     dispatcher.register_all(alerts.follow_ups())
@@ -228,6 +240,7 @@ def build_services(
         checklists=checklists,
         figures=figures,
         followups=followups,
+        paging=paging,
     )
 
 

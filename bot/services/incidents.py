@@ -56,6 +56,9 @@ class IncidentService:
         """Told with the incident's id in the transaction that resolves it, after the
         resolution notice is recorded and before the post-mortem is written (the checklists
         posted on resolve)."""
+        self.regraded: list[Callable[[Connection, Incident, str], Awaitable[None]]] = []
+        """Told with the incident as re-graded and its previous severity's key, in the
+        transaction that re-grades it, after the channel's notice (paging)."""
 
     async def post_update(self, command: PostUpdate, who: Invocation) -> Incident:
         now = self.clock()
@@ -138,6 +141,8 @@ class IncidentService:
                 ),
                 self._topic(incident),
             )
+            for listener in self.regraded:
+                await listener(conn, incident, current.severity)
         return incident
 
     async def assign(self, command: Assign, who: Invocation) -> Incident:

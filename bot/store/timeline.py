@@ -1,7 +1,7 @@
 """The `timeline_entries` table: every fact of an incident, append-only."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -11,7 +11,7 @@ import asyncpg
 from bot.domain.timeline import Entry, Kind
 from bot.store.db import Connection
 
-__all__ = ["Entry", "Stamped", "append", "entries", "latest", "stamp_channel_events"]
+__all__ = ["Entry", "Stamped", "append", "entries", "latest", "of_kinds", "stamp_channel_events"]
 
 _COLUMNS = "id, at, kind, actor, body, slack_ts, data"
 
@@ -87,6 +87,17 @@ async def entries(conn: Connection, incident_id: int) -> list[Entry]:
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM timeline_entries WHERE incident_id = $1 ORDER BY at, id",
         incident_id,
+    )
+    return [_entry(r) for r in rows]
+
+
+async def of_kinds(conn: Connection, incident_id: int, kinds: Iterable[Kind]) -> list[Entry]:
+    """The incident's entries of `kinds`, in timeline order (the pages it sent, say)."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM timeline_entries
+            WHERE incident_id = $1 AND kind = ANY($2::text[]) ORDER BY at, id""",
+        incident_id,
+        [kind.value for kind in kinds],
     )
     return [_entry(r) for r in rows]
 

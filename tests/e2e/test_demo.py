@@ -24,4 +24,9 @@ def test_the_demo_plays_a_sev1_and_exits_zero(migrated: str, tmp_path: Path) -> 
     listed = out[out.index("┌─ only bob sees (ephemeral): /incident followups") :]
     assert "Your open follow-ups" in listed
     assert "Add a retry test for payment token refresh" in listed
+    assert "Paged *on-call* via PagerDuty: [SEV-1] Checkout API returning 500s" in out
+    assert "┌─ what PagerDuty received (Events API v2) ─" in out
+    assert '"event_action": "resolve"' in out
+    assert "Nobody was paged: this is a drill" in out
+    assert "demo0routing0key0for0the0on0call" not in out + done.stderr
     assert "\033[" not in out + done.stderr  # piped, so plain: no ANSI escapes

@@ -110,3 +110,31 @@ def test_serve_with_an_empty_signing_secret_starts_nothing(tmp_path: Path) -> No
     ]
     assert not data_dir.exists()  # no embedded PostgreSQL was started
     assert "bot_ready" not in done.stdout
+
+
+def test_paging_names_known_severities_and_warns_of_unset_routing_keys(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "paging:\n"
+        "  page_on: [sev1, sev0]\n"
+        "  services:\n"
+        "    payments: {routing_key_env: PAGERDUTY_PAYMENTS_KEY}\n"
+    )
+    done = run_cli(tmp_path, "check-config", str(policy), **SLACK, **TARGETS)
+    assert done.returncode == 2
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"error: {policy}:2: paging.page_on: `sev0` is not a severity")
+    assert (
+        f"warning: {policy}:1: paging.routing_key_env: PAGERDUTY_ROUTING_KEY is not set:"
+        " declaring a paging severity pages nobody"
+    ) in lines
+    assert (
+        f"warning: {policy}:4: paging.services.payments.routing_key_env: PAGERDUTY_PAYMENTS_KEY"
+        " is not set: `/incident page payments` is unavailable"
+    ) in lines
+
+    policy.write_text("paging:\n  page_on: [p0, high]\n")
+    keyed = run_cli(
+        tmp_path, "check-config", str(policy), PAGERDUTY_ROUTING_KEY="k", **SLACK, **TARGETS
+    )
+    assert keyed.returncode == 0, keyed.stdout

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.demo.apis.github import GitHubStandIn
 from bot.demo.apis.jira import JiraStandIn
+from bot.demo.apis.pagerduty import PagerDutyStandIn
 from bot.demo.standin.outage import drop_connection
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -68,6 +69,7 @@ class OtherApis:
         # (`apis.pagerduty.incidents`), and registers its routes with `route`.
         self.github = GitHubStandIn(self)
         self.jira = JiraStandIn(self)
+        self.pagerduty = PagerDutyStandIn(self)
 
     def route(self, system: str, method: str, path: str, handler: Handler) -> None:
         """Serve `method path` (an aiohttp route under `/<system>`) with `handler`."""

@@ -44,6 +44,10 @@ def test_the_kinds_are_exactly_those_written_with_their_stored_values() -> None:
         "followup_recorded",
         "followup_done",
         "followup_dropped",
+        "paged",
+        "page_resolved",
+        "page_failed",
+        "page_skipped",
     }
 
 
@@ -61,6 +65,12 @@ def test_every_kind_has_a_label_and_a_section() -> None:
     assert Kind.CHECKLIST_ITEM_CHECKED.label == "Checklist item checked"
     assert Kind.CHECKLIST_ITEM_UNCHECKED.section is Section.CHECKLIST
     assert Kind.NOTE.step == ""
+    assert {k for k in Kind if k.section is Section.INTEGRATION} == {
+        Kind.PAGED,
+        Kind.PAGE_RESOLVED,
+        Kind.PAGE_FAILED,
+        Kind.PAGE_SKIPPED,
+    }
 
 
 def test_an_update_is_labelled_by_its_number_with_its_status_as_people_write_it() -> None:
