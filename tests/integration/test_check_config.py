@@ -138,3 +138,38 @@ def test_paging_names_known_severities_and_warns_of_unset_routing_keys(tmp_path:
         tmp_path, "check-config", str(policy), PAGERDUTY_ROUTING_KEY="k", **SLACK, **TARGETS
     )
     assert keyed.returncode == 0, keyed.stdout
+
+
+def test_an_export_whose_token_is_unset_is_a_warning(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "followups:\n"
+        "  export:\n"
+        "    github: {repo: acme/incidents}\n"
+        "    jira: {url: 'https://acme.atlassian.net', project: OPS}\n"
+    )
+    done = run_cli(
+        tmp_path, "check-config", str(policy), JIRA_USER="ops@acme.test", **SLACK, **TARGETS
+    )
+    assert done.returncode == 1, done.stdout
+    lines = done.stdout.splitlines()
+    assert any(
+        "followups.export.github.token_env: GITHUB_TOKEN is not set: no GitHub issue" in line
+        for line in lines
+    ), lines
+    assert any(
+        "followups.export.jira.token_env: JIRA_API_TOKEN is not set" in line for line in lines
+    )
+    assert not any("JIRA_USER is not set" in line for line in lines)
+
+    set_up = run_cli(
+        tmp_path,
+        "check-config",
+        str(policy),
+        GITHUB_TOKEN="ghp-x",
+        JIRA_USER="ops@acme.test",
+        JIRA_API_TOKEN="t",
+        **SLACK,
+        **TARGETS,
+    )
+    assert set_up.returncode == 0, set_up.stdout
