@@ -22,6 +22,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.demo.apis.statuspage import StatuspageStandIn
 from bot.demo.standin.outage import drop_connection
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -64,6 +65,7 @@ class OtherApis:
         self._changed = asyncio.Event()
         # Each system's stand-in is made here, as an attribute that tests read
         # (`apis.pagerduty.incidents`), and registers its routes with `route`.
+        self.statuspage = StatuspageStandIn(self)
 
     def route(self, system: str, method: str, path: str, handler: Handler) -> None:
         """Serve `method path` (an aiohttp route under `/<system>`) with `handler`."""
