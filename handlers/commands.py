@@ -63,6 +63,7 @@ class Desk:
                 approvals=services.approvals,
                 compose=services.compose,
                 checklists=services.checklists,
+                statements=services.statements,
             ),
             services.slack,
             services.metrics,

@@ -41,6 +41,7 @@ from bot.slack.interactions import (
     DeclareFromAlert,
     Malformed,
     RequestFromAlert,
+    ResolvePublicly,
     Snooze,
     Tick,
     UpdateForm,
@@ -64,6 +65,7 @@ NAMES: dict[type, str] = {
     RequestFromAlert: "request_from_alert",
     UpdateForm: "update_form",
     Tick: "checklist_tick",
+    ResolvePublicly: "resolve_publicly",
 }
 """The `interaction` label of the metrics, and the name of the work in the logs."""
 CLICK, FORM, TICK = "click", "form", "tick"
@@ -163,7 +165,7 @@ class Interactions:
                 )
             case DeclareFromAlert():
                 return self._declare(button, reply)
-            case RequestFromAlert():
+            case RequestFromAlert() | ResolvePublicly():
                 clicked = button.click
                 return self.run_command(button.as_text(), _who(clicked), clicked.response_url)
             case Tick():

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.severity import SeverityLevel
+from bot.domain.statements import Statement
 from bot.domain.status import Status
 from bot.domain.timeline import NoteTag
 
@@ -121,6 +122,13 @@ class ShowChecklists:
     name: str | None
 
 
+@dataclass(frozen=True)
+class RequestStatement:
+    """`/incident statuspage <status> [component=state…] [words…]`: a public statement to approve."""
+
+    statement: Statement
+
+
 Command = (
     Declare
     | PostUpdate
@@ -136,6 +144,7 @@ Command = (
     | ListActions
     | RequestAction
     | ShowChecklists
+    | RequestStatement
 )
 
 

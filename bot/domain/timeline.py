@@ -44,6 +44,8 @@ class Section(StrEnum):
     """A step of a requested action: requested, approved, refused, executed…"""
     CHECKLIST = "checklist"
     """An item of a runbook checklist ticked or unticked: "checklist: item"."""
+    COMMUNICATION = "communication"
+    """A public statement: approved word for word, then published (or refused) by the page."""
 
 
 class Kind(StrEnum):
@@ -76,6 +78,9 @@ class Kind(StrEnum):
     ACTION_UNKNOWN = "action_unknown"
     CHECKLIST_ITEM_CHECKED = "checklist_item_checked"
     CHECKLIST_ITEM_UNCHECKED = "checklist_item_unchecked"
+    STATEMENT_APPROVED = "statement_approved"
+    STATEMENT_PUBLISHED = "statement_published"
+    STATEMENT_REFUSED = "statement_refused"
 
     @property
     def label(self) -> str:
@@ -124,6 +129,9 @@ _SECTIONS = {
     **{kind: Section.ACTION for kind in ACTION_KINDS},
     Kind.CHECKLIST_ITEM_CHECKED: Section.CHECKLIST,
     Kind.CHECKLIST_ITEM_UNCHECKED: Section.CHECKLIST,
+    Kind.STATEMENT_APPROVED: Section.COMMUNICATION,
+    Kind.STATEMENT_PUBLISHED: Section.COMMUNICATION,
+    Kind.STATEMENT_REFUSED: Section.COMMUNICATION,
 }
 
 

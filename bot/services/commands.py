@@ -42,6 +42,7 @@ from bot.domain.grammar import (
     parse_regrade,
     parse_request_action,
     parse_resolve,
+    parse_statuspage,
     parse_timeline,
     parse_update,
     split,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from bot.services.declarations import DeclarationService
     from bot.services.incidents import IncidentService
     from bot.services.postmortems import PostmortemService
+    from bot.services.statements import StatementService
     from bot.services.timeline import TimelineService
     from bot.slack.composer import Composer
 
@@ -74,6 +76,7 @@ class CommandServices:
     approvals: ApprovalService
     compose: Composer
     checklists: ChecklistService
+    statements: StatementService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -268,6 +271,16 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "the runbook checklists with their progress (`4/11`); with a name, post that one here",
         parse_checklist,
         lambda s, command, who, reply: s.checklists.show(command, who, reply),
+    ),
+    Subcommand(
+        "statuspage",
+        "/incident statuspage <investigating|identified|monitoring|resolved> "
+        "[component=status…] [public message…]",
+        "/incident statuspage investigating checkout=major_outage Some payments fail; "
+        "we are on it.",
+        "ask to publish these exact words on the status page; another person approves them",
+        parse_statuspage,
+        lambda s, command, who, _: s.statements.request(command, who),
     ),
     Subcommand(
         "help",

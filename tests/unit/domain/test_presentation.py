@@ -41,6 +41,9 @@ def test_the_kinds_are_exactly_those_written_with_their_stored_values() -> None:
         "action_unknown",
         "checklist_item_checked",
         "checklist_item_unchecked",
+        "statement_approved",
+        "statement_published",
+        "statement_refused",
     }
 
 
