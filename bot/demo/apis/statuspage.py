@@ -138,7 +138,9 @@ class StatuspageStandIn:
         return None
 
     def _component_problem(self, fields: dict[str, Any]) -> str | None:
-        named = [*(fields.get("components") or {}), *(fields.get("component_ids") or [])]
+        named = dict.fromkeys(
+            [*(fields.get("components") or {}), *(fields.get("component_ids") or [])]
+        )
         unknown = [c for c in named if c not in self.components]
         return f"Components {', '.join(unknown)} not found on this page" if unknown else None
 

@@ -35,9 +35,7 @@ async def apis(clock: FakeClock) -> AsyncIterator[OtherApis]:
 
 
 @pytest.fixture
-async def bot(
-    db: Pool, migrated: str, clock: FakeClock, apis: OtherApis
-) -> AsyncIterator[Sandbox]:
+async def bot(db: Pool, migrated: str, clock: FakeClock, apis: OtherApis) -> AsyncIterator[Sandbox]:
     policy = status_page_policy(apis)
     environ = {"STATUSPAGE_API_KEY": DEMO_KEY}
     async with sandbox(
