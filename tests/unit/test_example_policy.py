@@ -46,11 +46,15 @@ SET_BY_THE_BOT = {SeverityLevel: {"key", "rank"}}
 
 def check_config(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """`incident-bot check-config` as an operator runs it, with Slack's secrets and the shipped
-    actions' variables set (the example's actions use those), so only the file can complain."""
+    variables the example names set (its actions', its status page's), so only the file can
+    complain."""
     environment = {
         "SLACK_BOT_TOKEN": "xoxb-example",
         "SLACK_SIGNING_SECRET": "example-signing-secret",
-        **{name: f"https://example.invalid/{name}" for name in Policy().environment_names()},
+        **{
+            name: f"https://example.invalid/{name}"
+            for name in load_policy(path).environment_names()
+        },
     }
     return cli.run_cli("check-config", str(path), cwd=cwd, env=environment)
 
