@@ -45,8 +45,8 @@ SET_BY_THE_BOT = {SeverityLevel: {"key", "rank"}}
 
 
 def check_config(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`incident-bot check-config` as an operator runs it, with Slack's secrets and the shipped
-    variables the example names set (its actions', its status page's), so only the file can
+    """`incident-bot check-config` as an operator runs it, with Slack's secrets and every
+    variable the example names set (its actions', its status page's), so only the file can
     complain."""
     environment = {
         "SLACK_BOT_TOKEN": "xoxb-example",
