@@ -4,6 +4,7 @@ The bot, its PostgreSQL (embedded unless `DATABASE_URL` is set) and the Slack st
 in this process; every command is a signed HTTP request, every Slack call a real Web API call.
 """
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from bot.config import Policy, load_settings
 from bot.demo import runbook_targets
+from bot.demo.apis import OtherApis
+from bot.demo.apis.statuspage import DEMO_KEY, DEMO_PAGE
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.domain.durations import format_duration
@@ -163,6 +166,7 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
         channel=channel.id,
     )
     await slack.wait_for(lambda s: any("Update #1" in m.text for m in s.messages(channel.id)))
+    await _public_statement(box, channel)
     await _later(box, clock, 3)
     await box.command("status", user="alice", channel=channel.id)
     await slack.wait_for(lambda s: any("Next update due" in e.text for e in s.ephemerals("alice")))
@@ -188,6 +192,43 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
     await slack.wait_for(lambda s: any("Resolved" in m.text for m in s.messages(announce)))
     await slack.wait_for(lambda s: bool(s.files()))
     return channel
+
+
+PUBLIC_WORDS = (
+    "Some card payments are failing at checkout. We are investigating and will post an update"
+    " within 30 minutes."
+)
+
+
+async def _public_statement(box: Sandbox, channel: Channel) -> None:
+    """Runbook 000's customer communication: carol words it, alice approves those exact words,
+    and only then does Statuspage receive them."""
+    _say("carol asks to tell customers on the status page; alice approves the exact words")
+    await box.command(
+        f"statuspage investigating checkout=partial_outage {PUBLIC_WORDS}",
+        user="carol",
+        channel=channel.id,
+    )
+    slack = box.slack
+
+    def card(s: SlackStandIn) -> Message | None:
+        return next((m for m in s.messages(channel.id) if "Public statement" in m.text), None)
+
+    await slack.wait_for(lambda s: card(s) is not None)
+    posted = card(slack)
+    assert posted is not None  # noqa: S101 - waited for just above
+    await box.sender.click("alice", channel.id, posted.ts, "approval.approve")
+    await slack.wait_for(_posted(channel.id, "Published on the status page"))
+
+
+def _print_statuspage(apis: OtherApis) -> None:
+    """What Statuspage received: each request's method, path and JSON (the key is a header)."""
+    lines = [
+        f"{r.method} {r.path} → {r.status}\n{json.dumps(r.body, indent=2)}"
+        for r in apis.received
+        if r.system == "statuspage"
+    ]
+    print(f"\n{_bold('┌─ what Statuspage received ─')}\n" + "\n".join(lines))
 
 
 async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> None:
@@ -282,10 +323,10 @@ def _print_drill(slack: SlackStandIn, channel: Channel) -> None:
         print(f"\n{_bold(f'┌─ {title} ─')}\n{body}")
 
 
-def demo_policy() -> Policy:
+def demo_policy(statuspage_url: str | None = None) -> Policy:
     """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon,
-    the kill switch gated by runbook 001's pre-rollback safety checks, and SEV-2 targets for the
-    drill."""
+    the kill switch gated by runbook 001's pre-rollback safety checks, SEV-2 targets for the
+    drill, and a status page (the Statuspage stand-in at `statuspage_url`)."""
     severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
     severities["sev1"]["update_every"] = "10m"
     kill = {**DEFAULT_ACTIONS["kill"], "requires": ["pre-rollback"]}
@@ -296,8 +337,17 @@ def demo_policy() -> Policy:
             "actions": {**DEFAULT_ACTIONS, "kill": kill},
             "checklists": checklists,
             "targets": DRILL_TARGETS,
+            **({"status_page": _demo_status_page(statuspage_url)} if statuspage_url else {}),
         }
     )
+
+
+def _demo_status_page(url: str) -> dict[str, object]:
+    return {
+        "api_url": url,
+        "page_id": DEMO_PAGE,
+        "components": {"checkout": "8kbf7d35c070", "api": "0bvq9kq0l4jm"},
+    }
 
 
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
@@ -328,16 +378,21 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
     await runbook_targets.reset(target_url)
     clock = ScriptClock()
     slack = SlackStandIn(now=clock.timestamp)
-    async with sandbox(
-        database_url=database_url,
-        policy=demo_policy(),
-        clock=clock,
-        slack=slack,
-        environ={"ROLLOUT_DATABASE_URL": target_url},
-    ) as box:
+    async with (
+        OtherApis() as apis,
+        sandbox(
+            database_url=database_url,
+            policy=demo_policy(apis.url("statuspage")),
+            clock=clock,
+            slack=slack,
+            environ={"ROLLOUT_DATABASE_URL": target_url, "STATUSPAGE_API_KEY": DEMO_KEY},
+            apis=apis,
+        ) as box,
+    ):
         channel = await _script(box, clock, target_url)
         await box.slack.drain()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
+        _print_statuspage(apis)
         practice = await _drill(box, clock, target_url)
         await box.slack.drain()
         _print_drill(box.slack, practice)

@@ -10,7 +10,17 @@ incident may rightly go from monitoring back to investigating).
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.timeline import Entry
 from bot.errors import UsageError
+
+PUBLICATION = "statuspage"
+"""The approval requests' `action` for a statement: approved like an action, but it publishes
+words and changes nothing, so the response's measures (first action, mitigation) leave it out."""
+
+
+def is_publication(entry: Entry) -> bool:
+    """Whether an `action_*` timeline entry is about a statement rather than an action."""
+    return entry.data.get("action") == PUBLICATION
 
 
 class PublicStatus(StrEnum):

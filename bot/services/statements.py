@@ -24,6 +24,7 @@ from bot.domain.incident import Incident
 from bot.domain.mrkdwn import Mrkdwn
 from bot.domain.statements import (
     MAX_NAME,
+    PUBLICATION,
     PublicStatus,
     Statement,
     components_text,
@@ -47,7 +48,7 @@ from bot.store.statements import StatementRow
 
 log = structlog.get_logger(__name__)
 
-ACTION = "statuspage"
+ACTION = PUBLICATION
 """The approval requests' `action` for a statement (no catalog action may take the word)."""
 PUBLISHED = "statements.published"
 
@@ -84,8 +85,10 @@ class StatementService:
             "status": statement.status.value,
             "components": components_text(statement.components),
             "name": incident.title[:MAX_NAME],
-            "warning": out_of_order(previous, statement.status),
         }
+        warning = out_of_order(previous, statement.status)
+        if warning is not None:
+            params["warning"] = warning
         defaults = self.policy.approvals
         asked = Asked(
             ACTION,
@@ -188,7 +191,7 @@ class StatementService:
             "requested_by": row.requested_by,
             "drill": row.is_drill,
         }
-        body = f"Public statement approved ({row.status.value}): {row.body}"
+        body = f"{row.status.value} — {row.body}"
         entry = Entry(row.approved_at, Kind.STATEMENT_APPROVED, None, body, data=data)
         await timeline.append(conn, row.incident_id, entry)
 
@@ -228,7 +231,7 @@ class StatementService:
             return
         link = row.shortlink
         data = {"statement_id": row.id, "status": row.status.value, "shortlink": link}
-        said = f"Published on the status page ({row.status.value}): {link or row.public_id}"
+        said = f"{row.status.value} — {link or row.public_id}"
         await timeline.append(
             conn, incident.id, Entry(now, Kind.STATEMENT_PUBLISHED, None, said, data=data)
         )
@@ -255,7 +258,7 @@ class StatementService:
         await statements.refused(conn, statement_id, reason)
         if effect.incident_id is not None:
             data = {"statement_id": statement_id, "error": error.error, "detail": error.detail}
-            said = f"The status page refused the statement: {reason}"
+            said = f"{statuspage.SYSTEM} answered: {reason}"
             entry = Entry(self.clock(), Kind.STATEMENT_REFUSED, None, said, data=data)
             await timeline.append(conn, effect.incident_id, entry)
         return False

@@ -65,7 +65,9 @@ async def test_resolving_without_an_open_public_incident_offers_nothing(bot: San
     assert not [t for t in texts(bot.slack, channel.id) if "status page still shows" in t]
 
 
-async def test_the_postmortem_lists_every_statement_under_communication(bot: Sandbox) -> None:
+async def test_the_postmortem_lists_every_statement_under_communication_not_as_mitigation(
+    bot: Sandbox,
+) -> None:
     channel = await published(bot)
     card = await request(
         bot,
@@ -76,7 +78,9 @@ async def test_the_postmortem_lists_every_statement_under_communication(bot: San
     await message_in(bot, channel, "Updated on the status page")
     await bot.command("resolve Rolled back", channel=channel)
 
-    communication = section(await shared_postmortem(bot), "## Communication")
+    document = await shared_postmortem(bot)
+    assert "| Time to mitigation | — |" in section(document, "## Key times")
+    communication = section(document, "## Communication")
     rows = [line for line in communication.splitlines() if line.startswith("| 09:30")]
     assert len(rows) == 2
     (public,) = bot.apis.statuspage.incidents.values()
