@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.demo.standin.outage import drop_connection
+
 if TYPE_CHECKING:
     from bot.demo.apis.server import OtherApis
 
@@ -78,6 +80,9 @@ class StatuspageStandIn:
             components or {"8kbf7d35c070": "operational", "0bvq9kq0l4jm": "operational"}
         )
         self.incidents: dict[str, PublicIncident] = {}
+        self.lose_answers = 0
+        """How many of the next creates are made but their answer lost (the connection reset):
+        how a test shows the bot finding a create again instead of repeating it."""
         self._ids = itertools.count(1)
         base = "/pages/{page_id}/incidents"
         apis.route(SYSTEM, "POST", base, self._create)
@@ -103,6 +108,9 @@ class StatuspageStandIn:
         )
         self.incidents[incident.id] = incident
         self._apply(incident, fields)
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return drop_connection(request)
         return web.json_response(incident.as_json(), status=201)
 
     async def _update(self, request: web.Request) -> web.Response:

@@ -100,3 +100,18 @@ async def test_a_refusal_is_shown_in_the_channel_with_statuspage_s_words(
             )
             == 1
         )
+
+
+async def test_a_create_whose_answer_was_lost_is_found_by_name_not_made_twice(
+    bot: Sandbox, clock: FakeClock
+) -> None:
+    bot.apis.statuspage.lose_answers = 1
+    channel = await incident_channel(bot, "bob")
+    card = await request(bot, channel, "statuspage investigating Payments fail.")
+    await click(bot, "bob", card)
+    clock.advance(seconds=30)
+    await bot.settle()
+
+    (public,) = bot.apis.statuspage.incidents.values()
+    assert [r.method for r in bot.apis.received] == ["POST", "GET"]
+    assert public.shortlink in await message_in(bot, channel.id, "Published on the status page")

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from bot.demo.apis.statuspage import DEMO_KEY
 from bot.demo.sandbox import Sandbox
 from bot.store.db import Pool
@@ -119,7 +121,9 @@ async def test_a_denied_statement_publishes_nothing(bot: Sandbox) -> None:
     assert bot.apis.received == []
 
 
-async def test_the_api_key_is_never_in_a_row_a_card_or_a_message(bot: Sandbox, db: Pool) -> None:
+async def test_the_api_key_is_never_in_a_row_a_card_a_message_or_a_log(
+    bot: Sandbox, db: Pool, capsys: pytest.CaptureFixture[str]
+) -> None:
     channel = await incident_channel(bot, "bob")
     card = await request(bot, channel, f"statuspage investigating {WORDS}")
     await click(bot, "bob", card)
@@ -134,3 +138,6 @@ async def test_the_api_key_is_never_in_a_row_a_card_or_a_message(bot: Sandbox, d
     assert rows
     assert not [r["t"] for r in rows if DEMO_KEY in r["t"]]
     assert not [t for t in texts(bot.slack, channel.id) if DEMO_KEY in t]
+    logged = capsys.readouterr()
+    assert "statement_requested" in logged.out
+    assert DEMO_KEY not in logged.out + logged.err
