@@ -77,13 +77,6 @@ async def insert(
     return _row(row)
 
 
-async def get(conn: Connection, statement_id: int) -> StatementRow | None:
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM status_statements WHERE id = $1", statement_id
-    )
-    return _row(row) if row else None
-
-
 async def of_incident(conn: Connection, incident_id: int) -> list[StatementRow]:
     """Every statement of an incident, in the order they were approved."""
     rows = await conn.fetch(
