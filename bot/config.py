@@ -324,6 +324,21 @@ class StatusPage(_Strict):
     wording: str = CUSTOMER_WORDING
     """The public message a statement starts from when the command gives none."""
 
+    @field_validator("components")
+    @classmethod
+    def _components(cls, components: dict[str, str]) -> dict[str, str]:
+        """Names are typed as `name=state` (read in lower case); ids are Statuspage's."""
+        for name, component_id in components.items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+                raise ValueError(
+                    f"{name!r}: a component's name is lowercase letters, digits, - and _"
+                )
+            if not re.fullmatch(r"[A-Za-z0-9]+", component_id.strip()):
+                raise ValueError(
+                    f"{name!r}: give the component's Statuspage id (letters and digits)"
+                )
+        return components
+
 
 class GitHubExport(_Strict):
     repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

@@ -117,7 +117,19 @@ def policy_warnings(reading: PolicyReading, environ: Mapping[str, str]) -> list[
         found.extend(_exports_without_environment(reading.policy, environ))
     if "paging" not in reading.broken:
         found.extend(_pages_without_routing_key(reading.policy, environ))
+    if "status_page" not in reading.broken:
+        found.extend(_status_page_without_key(reading.policy, environ))
     return found
+
+
+def _status_page_without_key(policy: Policy, environ: Mapping[str, str]) -> Iterator[Located]:
+    """Statements would be approved and then refused at delivery: say so before."""
+    page = policy.status_page
+    if page is not None and not environ.get(page.api_key_env):
+        yield Located(
+            ("status_page", "api_key_env"),
+            f"{page.api_key_env} is not set: approved statements cannot reach Statuspage",
+        )
 
 
 def _steps_that_never_fire(reading: PolicyReading) -> Iterator[Located]:

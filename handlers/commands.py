@@ -66,6 +66,7 @@ class Desk:
                 figures=services.figures,
                 followups=services.followups,
                 paging=services.paging,
+                statements=services.statements,
             ),
             services.slack,
             services.metrics,

@@ -45,6 +45,7 @@ from bot.slack.interactions import (
     FollowupDone,
     Malformed,
     RequestFromAlert,
+    ResolvePublicly,
     Snooze,
     Tick,
     UpdateForm,
@@ -71,6 +72,7 @@ NAMES: dict[type, str] = {
     FollowupDone: "followup_done",
     DropWanted: "followup_drop",
     DropForm: "followup_drop_form",
+    ResolvePublicly: "resolve_publicly",
 }
 """The `interaction` label of the metrics, and the name of the work in the logs."""
 CLICK, FORM, TICK = "click", "form", "tick"
@@ -175,7 +177,7 @@ class Interactions:
                 )
             case DeclareFromAlert():
                 return self._declare(button, reply)
-            case RequestFromAlert():
+            case RequestFromAlert() | ResolvePublicly():
                 clicked = button.click
                 return self.run_command(button.as_text(), _who(clicked), clicked.response_url)
             case Tick():

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.config import Paging, Policy, load_settings
+from bot.config import Policy, load_settings
 from bot.demo import past_incidents, runbook_targets
 from bot.demo.apis import OtherApis
+from bot.demo.apis.statuspage import DEMO_KEY, DEMO_PAGE
 from bot.demo.sandbox import Sandbox, sandbox
 from bot.demo.standin import Channel, Message, SlackStandIn, render_channel, render_ephemerals
 from bot.domain.durations import format_duration
@@ -168,6 +169,7 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
         channel=channel.id,
     )
     await slack.wait_for(lambda s: any("Update #1" in m.text for m in s.messages(channel.id)))
+    await _public_statement(box, channel)
     await _later(box, clock, 3)
     await box.command("status", user="alice", channel=channel.id)
     await slack.wait_for(lambda s: any("Next update due" in e.text for e in s.ephemerals("alice")))
@@ -193,6 +195,43 @@ async def _script(box: Sandbox, clock: ScriptClock, target_url: str) -> Channel:
     await slack.wait_for(lambda s: any("Resolved" in m.text for m in s.messages(announce)))
     await slack.wait_for(lambda s: bool(s.files()))
     return channel
+
+
+PUBLIC_WORDS = (
+    "Some card payments are failing at checkout. We are investigating and will post an update"
+    " within 30 minutes."
+)
+
+
+async def _public_statement(box: Sandbox, channel: Channel) -> None:
+    """Runbook 000's customer communication: carol words it, alice approves those exact words,
+    and only then does Statuspage receive them."""
+    _say("carol asks to tell customers on the status page; alice approves the exact words")
+    await box.command(
+        f"statuspage investigating checkout=partial_outage {PUBLIC_WORDS}",
+        user="carol",
+        channel=channel.id,
+    )
+    slack = box.slack
+
+    def card(s: SlackStandIn) -> Message | None:
+        return next((m for m in s.messages(channel.id) if "Public statement" in m.text), None)
+
+    await slack.wait_for(lambda s: card(s) is not None)
+    posted = card(slack)
+    assert posted is not None  # noqa: S101 - waited for just above
+    await box.sender.click("alice", channel.id, posted.ts, "approval.approve")
+    await slack.wait_for(_posted(channel.id, "Published on the status page"))
+
+
+def _print_statuspage(apis: OtherApis) -> None:
+    """What Statuspage received: each request's method, path and JSON (the key is a header)."""
+    lines = [
+        f"{r.method} {r.path} → {r.status}\n{json.dumps(r.body, indent=2)}"
+        for r in apis.received
+        if r.system == "statuspage"
+    ]
+    print(f"\n{_bold('┌─ what Statuspage received ─')}\n" + "\n".join(lines))
 
 
 async def _take_notes(box: Sandbox, clock: ScriptClock, channel: Channel) -> None:
@@ -312,10 +351,10 @@ def _print_drill(slack: SlackStandIn, channel: Channel) -> None:
         print(f"\n{_bold(f'┌─ {title} ─')}\n{body}")
 
 
-def demo_policy() -> Policy:
+def demo_policy(apis: OtherApis | None = None) -> Policy:
     """The default policy with SEV-1 updates due every 10 minutes, so a reminder shows up soon,
-    the kill switch gated by runbook 001's pre-rollback safety checks, and SEV-2 targets for the
-    drill."""
+    the kill switch gated by runbook 001's pre-rollback safety checks, SEV-2 targets for the
+    drill; with `apis`, paging on SEV-1 and SEV-2 and a status page, through those stand-ins."""
     severities = {key: dict(spec) for key, spec in DEFAULT_SEVERITIES.items()}
     severities["sev1"]["update_every"] = "10m"
     kill = {**DEFAULT_ACTIONS["kill"], "requires": ["pre-rollback"]}
@@ -326,14 +365,9 @@ def demo_policy() -> Policy:
             "actions": {**DEFAULT_ACTIONS, "kill": kill},
             "checklists": checklists,
             "targets": DRILL_TARGETS,
+            **(_other_systems(apis) if apis else {}),
         }
     )
-
-
-def with_paging(policy: Policy, apis: OtherApis) -> Policy:
-    """`policy` paging the on-call on SEV-1 and SEV-2 through the PagerDuty stand-in."""
-    paging = Paging(events_url=f"{apis.url('pagerduty')}/v2/enqueue", page_on=("sev1", "sev2"))
-    return policy.model_copy(update={"paging": paging})
 
 
 def _print_pagerduty(apis: OtherApis) -> None:
@@ -349,6 +383,21 @@ def _print_pagerduty(apis: OtherApis) -> None:
         lines.append(json.dumps(body, indent=2, ensure_ascii=False))
     title = "what PagerDuty received (Events API v2)"
     print(f"\n{_bold(f'┌─ {title} ─')}\n" + ("\n".join(lines) or "nothing"))
+
+
+def _other_systems(apis: OtherApis) -> dict[str, object]:
+    """The policy's `paging` and `status_page`, pointing at the stand-ins."""
+    return {
+        "paging": {
+            "events_url": f"{apis.url('pagerduty')}/v2/enqueue",
+            "page_on": ["sev1", "sev2"],
+        },
+        "status_page": {
+            "api_url": apis.url("statuspage"),
+            "page_id": DEMO_PAGE,
+            "components": {"checkout": "8kbf7d35c070", "api": "0bvq9kq0l4jm"},
+        },
+    }
 
 
 def _print_views(slack: SlackStandIn, channel: Channel, announce: str) -> None:
@@ -399,12 +448,16 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
     await runbook_targets.reset(target_url)
     clock = ScriptClock()
     slack = SlackStandIn(now=clock.timestamp)
-    environ = {"ROLLOUT_DATABASE_URL": target_url, "PAGERDUTY_ROUTING_KEY": DEMO_ROUTING_KEY}
+    environ = {
+        "ROLLOUT_DATABASE_URL": target_url,
+        "PAGERDUTY_ROUTING_KEY": DEMO_ROUTING_KEY,
+        "STATUSPAGE_API_KEY": DEMO_KEY,
+    }
     async with (
         OtherApis(monotonic=clock.timestamp) as apis,
         sandbox(
             database_url=database_url,
-            policy=with_paging(demo_policy(), apis),
+            policy=demo_policy(apis),
             clock=clock,
             slack=slack,
             environ=environ,
@@ -416,6 +469,7 @@ async def run_demo(*, quiet_logs: bool = True) -> int:
         await box.settle()
         _print_views(box.slack, channel, box.services.policy.announce_channel)
         _print_pagerduty(box.apis)
+        _print_statuspage(box.apis)
         practice = await _drill(box, clock, target_url)
         await box.slack.drain()
         _print_drill(box.slack, practice)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot.domain.followups import Scope
 from bot.domain.severity import SeverityLevel
+from bot.domain.statements import Statement
 from bot.domain.status import Status
 from bot.domain.timeline import NoteTag
 
@@ -171,6 +172,13 @@ class PageService:
     message: str | None
 
 
+@dataclass(frozen=True)
+class RequestStatement:
+    """`/incident statuspage <status> [component=state…] [words…]`: a public statement to approve."""
+
+    statement: Statement
+
+
 Command = (
     Declare
     | PostUpdate
@@ -190,6 +198,7 @@ Command = (
     | AddFollowup
     | ListFollowups
     | PageService
+    | RequestStatement
 )
 
 

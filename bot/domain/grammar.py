@@ -25,6 +25,7 @@ from bot.domain.commands import (
     PostUpdate,
     Regrade,
     RequestAction,
+    RequestStatement,
     Resolve,
     Role,
     ShowChecklists,
@@ -33,6 +34,7 @@ from bot.domain.commands import (
 )
 from bot.domain.paging import MAX_MESSAGE
 from bot.domain.severity import SeverityPolicy
+from bot.domain.statements import MAX_BODY, PublicStatus, Statement, read_change
 from bot.domain.status import OPEN_STATUSES, Status
 from bot.domain.text import check_plain, check_title, clean_text
 from bot.domain.timeline import tag_note
@@ -276,3 +278,25 @@ def parse_followups(typed: Typed) -> ListFollowups:
     if person is None:
         raise UsageError(f"`{word}` is not `mine`, `all`, `overdue` or an @person.")
     return ListFollowups(followups.Scope.PERSON, person)
+
+
+def parse_statuspage(typed: Typed) -> RequestStatement:
+    """`statuspage <status> [component=state…] [words…]`: the components come first, the rest
+    is the public text, kept as typed (without control characters). No words at all is left to
+    the service (the policy's wording may stand in); words that clean to nothing are refused."""
+    status_word, _, rest = typed.rest.partition(" ")
+    try:
+        status = PublicStatus(status_word.lower())
+    except ValueError:
+        statuses = "|".join(s.value for s in PublicStatus)
+        raise UsageError(f"Start with the public status: {statuses}.") from None
+    changes = []
+    text = rest.strip()
+    while (change := read_change(text.partition(" ")[0])) is not None:
+        changes.append(change)
+        text = text.partition(" ")[2].lstrip()
+    body = _require_text(text, "public message", MAX_BODY) if text.strip() else None
+    named = [c.name for c in changes]
+    if len(set(named)) != len(named):
+        raise UsageError("Name each component once.")
+    return RequestStatement(Statement(status, tuple(changes), body))

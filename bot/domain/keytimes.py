@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.commands import Role
 from bot.domain.incident import Incident
+from bot.domain.statements import is_publication
 from bot.domain.status import Status
 from bot.domain.timeline import Entry, Kind
 
@@ -78,8 +79,10 @@ def _commander_assigned(incident: Incident, entries: Sequence[Entry]) -> datetim
 
 def is_executed_action(incident: Incident, entry: Entry) -> bool:
     """An action that ran for real; in a drill, where every action is a dry run, any that ran."""
-    return entry.kind == Kind.ACTION_EXECUTED and (
-        incident.is_drill or not entry.data.get("dry_run")
+    return (
+        entry.kind == Kind.ACTION_EXECUTED
+        and not is_publication(entry)
+        and (incident.is_drill or not entry.data.get("dry_run"))
     )
 
 

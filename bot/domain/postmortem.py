@@ -8,7 +8,7 @@ repeated in a document shared with the channel: people delete what they should n
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from bot.domain.approval import Refusal
@@ -99,6 +99,21 @@ class Noted:
 
 
 @dataclass(frozen=True)
+class PublicStatement:
+    """One statement on the status page, as the Communication section shows it."""
+
+    time: str
+    status: str
+    words: str
+    components: str
+    """`checkout: Major outage`, or empty."""
+    approvers: str
+    link: str | None
+    outcome: str
+    """`published`, `not published: <the page's words>`, `drill: not published`, or `sent`."""
+
+
+@dataclass(frozen=True)
 class Facts:
     rows: list[Row]
     key_events: list[Row]
@@ -112,6 +127,8 @@ class Facts:
     """Impact as reported in updates (the update form asks for it), oldest first."""
     targets: list[Measure]
     """Response against the policy's targets (`bot.domain.targets`)."""
+    communication: list[PublicStatement] = field(default_factory=list)
+    """Every public statement approved, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -216,7 +233,48 @@ def facts(
             if entry.kind == Kind.UPDATE and entry.data.get("impact")
         ],
         targets=response_against_targets(incident, entries, respond_within, targets, now),
+        communication=public_statements(entries, rows, names),
     )
+
+
+def public_statements(
+    entries: Sequence[Entry], rows: Sequence[Row], names: Mapping[str, str]
+) -> list[PublicStatement]:
+    """The statements approved, each with what the page did with it (a later entry about the
+    same `statement_id`)."""
+    later = {
+        (entry.kind, entry.data.get("statement_id")): entry.data
+        for entry in entries
+        if entry.kind in (Kind.STATEMENT_PUBLISHED, Kind.STATEMENT_REFUSED)
+    }
+    found = []
+    for entry, row in zip(entries, rows, strict=True):
+        if entry.kind is not Kind.STATEMENT_APPROVED:
+            continue
+        data = entry.data
+        key = data.get("statement_id")
+        published = later.get((Kind.STATEMENT_PUBLISHED, key))
+        refused = later.get((Kind.STATEMENT_REFUSED, key))
+        outcome = "sent"
+        if data.get("drill"):
+            outcome = "drill: not published"
+        elif published is not None:
+            outcome = "published"
+        elif refused is not None:
+            outcome = f"not published: {refused.get('detail') or refused.get('error')}"
+        components = data.get("components") or {}
+        found.append(
+            PublicStatement(
+                time=row.time,
+                status=str(data.get("status", "")).capitalize(),
+                words=str(data.get("body", "")),
+                components=", ".join(f"{k}: {v}" for k, v in components.items()),
+                approvers=", ".join(names.get(a, a) for a in data.get("approvers") or ()),
+                link=published.get("shortlink") if published else None,
+                outcome=outcome,
+            )
+        )
+    return found
 
 
 def _severity_changes(entries: Sequence[Entry], severities: SeverityPolicy) -> list[SeverityChange]:

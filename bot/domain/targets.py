@@ -28,6 +28,7 @@ from typing import Protocol
 
 from bot.domain.incident import Incident
 from bot.domain.keytimes import is_executed_action, key_times
+from bot.domain.statements import is_publication
 from bot.domain.timeline import Entry, Kind
 
 
@@ -101,4 +102,5 @@ def _measure(
 
 
 def _first(entries: Sequence[Entry], kind: Kind) -> datetime | None:
-    return next((e.at for e in entries if e.kind == kind), None)
+    """The first entry of `kind` that is not about a public statement (`is_publication`)."""
+    return next((e.at for e in entries if e.kind == kind and not is_publication(e)), None)

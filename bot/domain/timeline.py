@@ -49,6 +49,8 @@ class Section(StrEnum):
     INTEGRATION = "integration"
     """What the bot did in another system for the incident (a page sent, resolved, refused, or
     skipped in a drill): its body is a whole sentence."""
+    COMMUNICATION = "communication"
+    """A public statement: approved word for word, then published (or refused) by the page."""
 
 
 class Kind(StrEnum):
@@ -88,6 +90,9 @@ class Kind(StrEnum):
     PAGE_RESOLVED = "page_resolved"
     PAGE_FAILED = "page_failed"
     PAGE_SKIPPED = "page_skipped"
+    STATEMENT_APPROVED = "statement_approved"
+    STATEMENT_PUBLISHED = "statement_published"
+    STATEMENT_REFUSED = "statement_refused"
 
     @property
     def label(self) -> str:
@@ -143,6 +148,9 @@ _SECTIONS = {
     Kind.PAGE_RESOLVED: Section.INTEGRATION,
     Kind.PAGE_FAILED: Section.INTEGRATION,
     Kind.PAGE_SKIPPED: Section.INTEGRATION,
+    Kind.STATEMENT_APPROVED: Section.COMMUNICATION,
+    Kind.STATEMENT_PUBLISHED: Section.COMMUNICATION,
+    Kind.STATEMENT_REFUSED: Section.COMMUNICATION,
 }
 
 

@@ -12,13 +12,14 @@ up when the card lands), refusals only to the person who clicked.
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
-from bot.actions import Catalog, Entry, Executors, ledger
+from bot.actions import Catalog, Executors, ledger
+from bot.actions.ledger import RESULT_STAMPS
 from bot.actions.runner import Runner
 from bot.domain import drills
 from bot.domain.approval import (
@@ -27,6 +28,7 @@ from bot.domain.approval import (
     ApprovalStatus,
     Outcome,
     Refusal,
+    Rule,
     Verdict,
     apply,
     judge_approval,
@@ -65,6 +67,18 @@ LOST = Outcome(ApprovalStatus.UNKNOWN, "the bot stopped while it was running", 0
 """What start-up records for a request whose replica died while running it."""
 
 
+class Publisher(Protocol):
+    """A request that publishes approved words instead of running an action (a status page
+    statement): the approval that reaches `approved` records what to send, in its own
+    transaction, and the request ends there (`approved`'s outcome), exactly once."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def card_template(self) -> str: ...
+    async def approved(self, conn: Connection, request: ApprovalRequest) -> Outcome: ...
+
+
 @dataclass(frozen=True)
 class Click:
     """An Approve or Deny click, parsed from Slack's block_actions payload."""
@@ -74,6 +88,18 @@ class Click:
     message_ts: str
     request_id: int
     response_url: str
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a request asks approval for: the catalog's action, or a publisher's words."""
+
+    name: str
+    usage: str
+    params: dict[str, str | None]
+    preview: str
+    rule: Rule
+    expires_after: timedelta
 
 
 class ApprovalService:
@@ -97,6 +123,8 @@ class ApprovalService:
         self.catalog = catalog
         self.runner = Runner(catalog, executors, clock)
         self.checklists = checklists
+        self.publishers: dict[str, Publisher] = {}
+        """Requests that are not catalog actions, by their `action` name (`statuspage`)."""
 
     def follow_ups(self) -> dict[str, FollowUp]:
         """Registered with the dispatcher: what runs when a card has been posted."""
@@ -127,41 +155,41 @@ class ApprovalService:
             raise NotAllowed(f"`{entry.name}` is unavailable here: {entry.reason}.")
         params = bind(entry.name, entry.action.params, command.args)
         preview = self.catalog.plan(entry, params).preview
-        request = await self._record_request(entry, dict(params), preview, command.dry_run, who)
+        request = await self.record_request(
+            Asked(entry.name, entry.usage, dict(params), preview, entry.rule, entry.expires_after),
+            command.dry_run,
+            who,
+        )
         log.info("action_requested", action=entry.name, request_id=request.id)
         return request
 
-    async def _record_request(
-        self,
-        entry: Entry,
-        params: dict[str, str | None],
-        preview: str,
-        dry_run: bool,
-        who: Invocation,
+    async def record_request(
+        self, asked: Asked, dry_run: bool, who: Invocation, *, open_only: bool = True
     ) -> ApprovalRequest:
         """The request, its `action_requested` stamp, its expiry job and its card's post, in
-        one transaction. In a drill every action is a dry run, whatever the flag said."""
+        one transaction. In a drill every action is a dry run, whatever the flag said.
+        `open_only=False` lets a resolved incident's channel ask too (its public statement)."""
         now = self.clock()
         async with self.pool.acquire() as conn, conn.transaction():
             await claim_delivery(conn, who, now)
             incident = await incident_of_channel(
-                conn, who.channel_id, entry.name, usage=entry.usage, open_only=True
+                conn, who.channel_id, asked.name, usage=asked.usage, open_only=open_only
             )
             request = await approvals.insert(
                 conn,
                 incident_id=incident.id,
                 channel_id=who.channel_id,
-                action=entry.name,
-                params=params,
+                action=asked.name,
+                params=asked.params,
                 dry_run=dry_run or incident.is_drill,
-                preview=preview,
+                preview=asked.preview,
                 requested_by=who.user_id,
                 requested_at=now,
-                expires_at=now + entry.expires_after,
-                rule=entry.rule,
+                expires_at=now + asked.expires_after,
+                rule=asked.rule,
             )
             await ledger.stamp(conn, request, Kind.ACTION_REQUESTED, who.user_id, now)
-            await self._post_gates(conn, incident, entry.name)
+            await self._post_gates(conn, incident, asked.name)
             await jobs.schedule(
                 conn,
                 jobs.NewJob(
@@ -201,7 +229,11 @@ class ApprovalService:
 
     async def _card(self, conn: Connection, request: ApprovalRequest) -> SlackMessage:
         """The card as it stands, with the progress of the checklists its action requires."""
-        return self.cards.card(request, self._title(request), await self._gates(conn, request))
+        publisher = self.publishers.get(request.action)
+        gates = await self._gates(conn, request)
+        if publisher is not None:
+            return self.cards.card(request, publisher.title, gates, publisher.card_template)
+        return self.cards.card(request, self._title(request), gates)
 
     async def checklist_changed(self, conn: Connection, checklist: Checklist) -> None:
         """A checklist's ticks changed: the pending cards that require it show its progress.
@@ -286,11 +318,33 @@ class ApprovalService:
             if counts and await self._gate_closed(conn, click, current, now):
                 return None
             changed = await ledger.record(conn, current, verdict, click.user_id, now)
+            if changed is not None and changed.status is ApprovalStatus.APPROVED:
+                changed = await self._publish(conn, changed, now)
             if verdict.refusal is not None:
                 await self._refuse(conn, click, verdict.refusal, changed or current)
             if changed is not None and changed.status is not ApprovalStatus.APPROVED:
                 await self._tell(conn, changed)
         return changed
+
+    async def _publish(
+        self, conn: Connection, request: ApprovalRequest, now: datetime
+    ) -> ApprovalRequest:
+        """An approved publication ends in the approving transaction (its row is held): it
+        records what to send, and nothing is left for a runner. An action is returned as it is."""
+        publisher = self.publishers.get(request.action)
+        if publisher is None:
+            return request
+        started = apply(request.status, ApprovalEvent.START)
+        running = await approvals.move(conn, request.id, request.status, started, at=now)
+        if running is None:
+            return request
+        outcome = await publisher.approved(conn, running)
+        finished = await approvals.finish(conn, running.id, outcome, at=now)
+        if finished is None:
+            return running
+        result = outcome.as_json()
+        await ledger.stamp(conn, finished, RESULT_STAMPS[outcome.status], None, now, result=result)
+        return finished
 
     async def _gate_closed(
         self, conn: Connection, click: Click, request: ApprovalRequest, now: datetime
@@ -449,6 +503,9 @@ class ApprovalService:
         return replace(reply, lane=f"{reply.lane}:thread:{request.message_ts}")
 
     def _title(self, request: ApprovalRequest) -> str:
+        publisher = self.publishers.get(request.action)
+        if publisher is not None:
+            return publisher.title
         try:
             return self.catalog.get(request.action).action.title
         except NotFound:

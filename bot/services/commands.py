@@ -46,6 +46,7 @@ from bot.domain.grammar import (
     parse_request_action,
     parse_resolve,
     parse_stats,
+    parse_statuspage,
     parse_timeline,
     parse_update,
     split,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from bot.services.incidents import IncidentService
     from bot.services.paging import PagingService
     from bot.services.postmortems import PostmortemService
+    from bot.services.statements import StatementService
     from bot.services.timeline import TimelineService
     from bot.slack.composer import Composer
 
@@ -84,6 +86,7 @@ class CommandServices:
     figures: FiguresService
     followups: FollowupService
     paging: PagingService
+    statements: StatementService
 
 
 Call = Callable[[CommandServices, C, Invocation, Reply], Awaitable[object]]
@@ -326,6 +329,16 @@ SUBCOMMANDS: tuple[Route, ...] = (
         "page a team's on-call through PagerDuty (the services `/incident actions` lists)",
         parse_page,
         lambda s, command, who, _: s.paging.page(command, who),
+    ),
+    Subcommand(
+        "statuspage",
+        "/incident statuspage <investigating|identified|monitoring|resolved> "
+        "[component=status…] [public message…]",
+        "/incident statuspage investigating checkout=major_outage Some payments fail; "
+        "we are on it.",
+        "ask to publish these exact words on the status page; another person approves them",
+        parse_statuspage,
+        lambda s, command, who, _: s.statements.request(command, who),
     ),
     Subcommand(
         "help",

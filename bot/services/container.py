@@ -18,11 +18,12 @@ from bot.config import Policy, Settings, resolve_environment
 from bot.domain.clock import Clock
 from bot.errors import CannotStart
 from bot.inbox import Inbox
-from bot.integrations import http_api
+from bot.integrations import http_api, statuspage
 from bot.integrations.exports import export_deliverers
 from bot.integrations.pagerduty import PagerDuty
+from bot.integrations.statuspage import StatuspageDeliverers
 from bot.metrics import Metrics
-from bot.outbox import Dispatcher
+from bot.outbox import Deliverer, Dispatcher
 from bot.scheduler import Scheduler
 from bot.services.alerts import AlertService
 from bot.services.approvals import EXPIRY_JOB, ApprovalService
@@ -36,6 +37,7 @@ from bot.services.incidents import IncidentService
 from bot.services.paging import PagingService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import Reminders
+from bot.services.statements import StatementService
 from bot.services.timeline import TimelineService
 from bot.slack.alert_messages import AlertMessages
 from bot.slack.checklist_messages import ChecklistMessages
@@ -77,6 +79,7 @@ class Services:
     figures: FiguresService
     followups: FollowupService
     paging: PagingService
+    statements: StatementService
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,11 @@ def build_services(
     declarations.set_up.append(paging.page_on_declare)
     incidents.regraded.append(paging.page_on_regrade)
     incidents.resolving.append(paging.resolve_pages)
+    statements = StatementService(pool, policy, composer.templates, approvals)
+    dispatcher.register_all(statements.follow_ups())
+    dispatcher.register_deliverers(statuspage_deliverers(statements, catalog, opened))
+    incidents.resolving.append(statements.offer_resolution)
+    incidents.status_lines.append(statements.status_line)
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)
     dispatcher.register_all(alerts.follow_ups())
@@ -241,7 +249,16 @@ def build_services(
         figures=figures,
         followups=followups,
         paging=paging,
+        statements=statements,
     )
+
+
+def statuspage_deliverers(
+    statements: StatementService, catalog: Catalog, opened: Resources
+) -> dict[str, Deliverer]:
+    """Statements go to Statuspage with the key the policy names, looked up as each is sent."""
+    api = http_api.HttpApi(opened.integrations_session, statuspage.SYSTEM)
+    return StatuspageDeliverers(api, catalog.secret, statements.public_id).deliverers()
 
 
 @asynccontextmanager

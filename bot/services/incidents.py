@@ -16,6 +16,7 @@ from bot.domain.clock import Clock
 from bot.domain.commands import Assign, PostUpdate, Regrade, Resolve, Role
 from bot.domain.effects import NewEffect
 from bot.domain.incident import Incident
+from bot.domain.mrkdwn import Mrkdwn
 from bot.domain.status import Status
 from bot.domain.timeline import Kind
 from bot.errors import UsageError
@@ -59,6 +60,8 @@ class IncidentService:
         self.regraded: list[Callable[[Connection, Incident, str], Awaitable[None]]] = []
         """Told with the incident as re-graded and its previous severity's key, in the
         transaction that re-grades it, after the channel's notice (paging)."""
+        self.status_lines: list[Callable[[Connection, Incident], Awaitable[Mrkdwn | None]]] = []
+        """Lines other features add to `/incident status` (the status page's public status)."""
 
     async def post_update(self, command: PostUpdate, who: Invocation) -> Incident:
         now = self.clock()
@@ -267,7 +270,9 @@ class IncidentService:
                 conn, who.channel_id, "status", usage=usage("status")
             )
             waiting = await outbox.waiting(conn, incident_id=incident.id)
-        return self.compose.status_card(incident, self.clock(), waiting)
+            lines = [await line(conn, incident) for line in self.status_lines]
+        extra = [line for line in lines if line is not None]
+        return self.compose.status_card(incident, self.clock(), waiting, extra)
 
     async def list_open(self) -> SlackMessage:
         async with self.pool.acquire() as conn:

@@ -67,13 +67,16 @@ class ApprovalCards:
         return self.templates.render(template, **context)
 
     def card(
-        self, request: ApprovalRequest, title: str, gates: Sequence[Progress] = ()
+        self,
+        request: ApprovalRequest,
+        title: str,
+        gates: Sequence[Progress] = (),
+        template: str = "approval_card.mrkdwn.j2",
     ) -> SlackMessage:
         """The card as it stands, with the progress of the checklists its action requires
-        (`gates`); buttons only while the request is pending."""
-        message = build_message(
-            self._render("approval_card.mrkdwn.j2", request, title=title, gates=gates)
-        )
+        (`gates`); buttons only while the request is pending. `template`: a publisher's own
+        card (a public statement shows its words, not an action's preview)."""
+        message = build_message(self._render(template, request, title=title, gates=gates))
         if request.status is not ApprovalStatus.PENDING:
             return message
         confirm = ConfirmObject(

@@ -159,8 +159,11 @@ class Composer:
             duration=incident.age(incident.resolved_at or incident.declared_at),
         )
 
-    def status_card(self, incident: Incident, now: datetime, waiting: Waiting) -> SlackMessage:
-        """The incident's card; `waiting` says what is recorded and not yet in Slack."""
+    def status_card(
+        self, incident: Incident, now: datetime, waiting: Waiting, extra: Sequence[Mrkdwn] = ()
+    ) -> SlackMessage:
+        """The incident's card; `waiting` says what is recorded and not yet in Slack, `extra`
+        are lines other features add (already rendered from their templates)."""
         due = next_update_due(incident, self.policy.severities)
         return self._compose(
             "status_card.mrkdwn.j2",
@@ -170,6 +173,7 @@ class Composer:
             age=incident.age(now),
             next_update=due,
             overdue=due is not None and due < now,
+            extra=extra,
         )
 
     def incident_list(self, incidents: Sequence[Incident], now: datetime) -> SlackMessage:

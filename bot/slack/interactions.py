@@ -27,6 +27,7 @@ from bot.slack.reminder_messages import (
     UPDATE_FORM,
     FormField,
 )
+from bot.slack.statement_messages import RESOLVE_PUBLICLY
 
 BUTTONS: tuple[str | re.Pattern[str], ...] = (
     APPROVE,
@@ -38,6 +39,7 @@ BUTTONS: tuple[str | re.Pattern[str], ...] = (
     TICK_ACTION,
     DONE,
     DROP,
+    RESOLVE_PUBLICLY,
 )
 """The action ids of every button `read_click` reads (Bolt's listener constraints)."""
 
@@ -141,6 +143,17 @@ class DropWanted:
     followup_id: int
 
 
+@dataclass(frozen=True)
+class ResolvePublicly:
+    """ "Resolve on the status page", under a resolution notice: `/incident statuspage resolved`
+    as the clicker would type it."""
+
+    click: Click
+
+    def as_text(self) -> str:
+        return "statuspage resolved"
+
+
 Button = (
     Decision
     | UpdateWanted
@@ -150,6 +163,7 @@ Button = (
     | Tick
     | FollowupDone
     | DropWanted
+    | ResolvePublicly
 )
 
 
@@ -335,6 +349,8 @@ def _reader(action_id: str) -> Callable[[Click, _Action], Button]:
     if action_id.startswith(SNOOZE_PREFIX):
         minutes = _number(action_id.removeprefix(SNOOZE_PREFIX))
         return lambda click, a: Snooze(click, minutes, a.block_id)
+    if action_id == RESOLVE_PUBLICLY:
+        return lambda click, _: ResolvePublicly(click)
     if action_id == DECLARE_ACTION:
         return lambda click, a: DeclareFromAlert(click, _number(a.value or ""))
     if action_id == REQUEST_ACTION or action_id.startswith(f"{REQUEST_ACTION}:"):

@@ -25,6 +25,7 @@ SECTIONS = [
     "## Timeline",
     "### Key events",
     "## Actions taken",
+    "## Communication",
     "## Checklists",
     "## Root cause",
     "## What went well",

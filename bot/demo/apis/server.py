@@ -25,6 +25,7 @@ from aiohttp import web
 from bot.demo.apis.github import GitHubStandIn
 from bot.demo.apis.jira import JiraStandIn
 from bot.demo.apis.pagerduty import PagerDutyStandIn
+from bot.demo.apis.statuspage import StatuspageStandIn
 from bot.demo.standin.outage import drop_connection
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -70,6 +71,7 @@ class OtherApis:
         self.github = GitHubStandIn(self)
         self.jira = JiraStandIn(self)
         self.pagerduty = PagerDutyStandIn(self)
+        self.statuspage = StatuspageStandIn(self)
 
     def route(self, system: str, method: str, path: str, handler: Handler) -> None:
         """Serve `method path` (an aiohttp route under `/<system>`) with `handler`."""

@@ -48,6 +48,9 @@ def test_the_kinds_are_exactly_those_written_with_their_stored_values() -> None:
         "page_resolved",
         "page_failed",
         "page_skipped",
+        "statement_approved",
+        "statement_published",
+        "statement_refused",
     }
 
 

@@ -1,0 +1,199 @@
+"""Atlassian Statuspage API v1: a public statement as an outbox effect, and its delivery.
+
+An incident's statements go out in one lane (`statuspage:<incident id>`), so its first
+statement's create is answered before any update of it is tried. An update is recorded before
+that answer may exist (two statements approved a minute apart while Statuspage is down), so it
+names no public incident: its deliverer asks `PublicIds` for the one the create's answer left
+(kept by the service's follow-up, in the transaction that marked the create done), and creates
+it instead when there is none (the create was refused for good).
+
+The API key travels only in the request's header: an effect's args name its variable
+(`api_key_env`) and the deliverer looks it up (`Secret`) when it sends.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.domain.effects import DeliveryError, Effect, NewEffect
+from bot.integrations.http_api import HttpApi
+
+SYSTEM = "Statuspage"
+CREATE = "statuspage.create"
+UPDATE = "statuspage.update"
+STATEMENT_ID = "statement_id"
+
+Secret = Callable[[str], SecretStr | None]
+"""The value of a variable the policy names (`Catalog.secret`)."""
+PublicIds = Callable[[int], Awaitable[str | None]]
+"""The public incident an incident's earlier statement created, if Statuspage answered it."""
+
+
+def lane(incident_id: int) -> str:
+    return f"statuspage:{incident_id}"
+
+
+def incident_fields(
+    *, name: str | None, status: str, body: str, components: dict[str, str]
+) -> dict[str, Any]:
+    """Statuspage's `incident` object: `components` is component id → its new status."""
+    fields: dict[str, Any] = {
+        "status": status,
+        "body": body,
+        "components": components,
+        "component_ids": sorted(components),
+    }
+    return {"name": name, **fields} if name is not None else fields
+
+
+def create(
+    *,
+    incident_id: int,
+    statement_id: int,
+    api_url: str,
+    page_id: str,
+    api_key_env: str,
+    fields: dict[str, Any],
+    then_do: str,
+) -> NewEffect:
+    """Open the public incident (the incident's first statement)."""
+    return _effect(
+        CREATE, incident_id, statement_id, api_url, page_id, api_key_env, fields, then_do
+    )
+
+
+def update(
+    *,
+    incident_id: int,
+    statement_id: int,
+    api_url: str,
+    page_id: str,
+    api_key_env: str,
+    fields: dict[str, Any],
+    then_do: str,
+) -> NewEffect:
+    """Add a statement to the incident's public incident (`fields` keep the name, in case the
+    public incident must be created after all)."""
+    return _effect(
+        UPDATE, incident_id, statement_id, api_url, page_id, api_key_env, fields, then_do
+    )
+
+
+def _effect(
+    method: str,
+    incident_id: int,
+    statement_id: int,
+    api_url: str,
+    page_id: str,
+    api_key_env: str,
+    fields: dict[str, Any],
+    then_do: str,
+) -> NewEffect:
+    verb = "open" if method == CREATE else "update"
+    return NewEffect(
+        method,
+        {
+            STATEMENT_ID: statement_id,
+            "api_url": api_url.rstrip("/"),
+            "page_id": page_id,
+            "api_key_env": api_key_env,
+            "incident": fields,
+        },
+        lane=lane(incident_id),
+        about=f"{verb} the public incident on the status page (`{fields['status']}`)",
+        incident_id=incident_id,
+        then_do=then_do,
+    )
+
+
+class StatuspageDeliverers:
+    """Sends the statements: `deliverers()` is registered with the dispatcher."""
+
+    def __init__(self, api: HttpApi, secret: Secret, public_ids: PublicIds) -> None:
+        self.api = api
+        self.secret = secret
+        self.public_ids = public_ids
+
+    def deliverers(self) -> dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]:
+        return {CREATE: self.create, UPDATE: self.update}
+
+    async def create(self, effect: Effect) -> dict[str, Any]:
+        """POST the incident; after an attempt that may have landed, look for it by name first."""
+        args = effect.args
+        if effect.maybe_done:
+            found = await self._find(effect, name=str(args["incident"].get("name")))
+            if found is not None:
+                return found
+        answer = await self.api.send(
+            "POST",
+            f"{args['api_url']}/pages/{args['page_id']}/incidents",
+            effect=effect.method,
+            json={"incident": args["incident"]},
+            headers=self._headers(effect),
+        )
+        return _kept(answer.body)
+
+    async def update(self, effect: Effect) -> dict[str, Any]:
+        """PATCH the public incident the create left; create it when there is none."""
+        public_id = await self.public_ids(effect.incident_id or 0)
+        if public_id is None:
+            return await self.create(effect)
+        args = effect.args
+        fields = {k: v for k, v in args["incident"].items() if k != "name"}
+        if effect.maybe_done:
+            found = await self._find(effect, public_id=public_id)
+            if found is not None and found.get("body") == fields["body"]:
+                return found
+        answer = await self.api.send(
+            "PATCH",
+            f"{args['api_url']}/pages/{args['page_id']}/incidents/{public_id}",
+            effect=effect.method,
+            json={"incident": fields},
+            headers=self._headers(effect),
+        )
+        return _kept(answer.body)
+
+    async def _find(
+        self, effect: Effect, *, name: str | None = None, public_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """The unresolved public incident with this name or id, newest first, if any."""
+        args = effect.args
+        answer = await self.api.send(
+            "GET",
+            f"{args['api_url']}/pages/{args['page_id']}/incidents/unresolved",
+            effect=effect.method,
+            headers=self._headers(effect),
+        )
+        for incident in answer.body if isinstance(answer.body, list) else []:
+            if isinstance(incident, dict) and (
+                incident.get("name") == name or incident.get("id") == public_id
+            ):
+                return _kept(incident)
+        return None
+
+    def _headers(self, effect: Effect) -> dict[str, str]:
+        env_name = str(effect.args["api_key_env"])
+        key = self.secret(env_name)
+        if key is None:
+            raise DeliveryError(
+                effect.method,
+                "api_key_missing",
+                detail=f"{env_name} is not set on this replica",
+                system=SYSTEM,
+            )
+        return {"Authorization": f"OAuth {key.get_secret_value()}"}
+
+
+def _kept(body: Any) -> dict[str, Any]:
+    """What the outbox keeps of Statuspage's answer: the public incident's id, link, status
+    and latest words (never the whole answer)."""
+    incident = body if isinstance(body, dict) else {}
+    updates = incident.get("incident_updates") or [{}]
+    latest = updates[0] if isinstance(updates[0], dict) else {}
+    return {
+        "id": str(incident.get("id") or ""),
+        "shortlink": incident.get("shortlink"),
+        "status": incident.get("status"),
+        "body": latest.get("body"),
+    }
