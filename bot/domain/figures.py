@@ -38,11 +38,16 @@ class Period:
         return self.start <= now
 
 
+_INSTANT = timedelta(microseconds=1)
+"""PostgreSQL's finest time: a period ending `now` ends just after it."""
+
+
 def period_of(spec: PeriodSpec, now: datetime, tz: tzinfo) -> Period:
     """The period `spec` names, read at `now` in the policy time zone."""
     if spec.month is None:
         days = spec.days or DEFAULT_DAYS
-        return Period(now - timedelta(days=days), now, f"last {days} days")
+        end = now + _INSTANT  # up to and including now: what happened this very moment counts
+        return Period(end - timedelta(days=days), end, f"last {days} days")
     year, month = spec.month
     start = datetime.combine(date(year, month, 1), time(), tz)
     following = date(year + month // 12, month % 12 + 1, 1)

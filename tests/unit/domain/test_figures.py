@@ -61,6 +61,14 @@ def test_a_month_is_its_calendar_month_in_the_policy_time_zone() -> None:
     assert period.previous().start == datetime(2026, 10, 31, tzinfo=BERLIN)
 
 
+def test_the_last_days_include_this_very_moment() -> None:
+    """A follow-up closed at `now` (the demo's scripted clock stands still) is in the period."""
+    period = period_of(PeriodSpec(days=30), NOW, UTC)
+    assert period.start < NOW - timedelta(days=30) + timedelta(seconds=1)
+    assert period.start <= NOW < period.end
+    assert period.end - period.start == timedelta(days=30)
+
+
 def test_percentiles_interpolate_as_percentile_cont() -> None:
     minutes = [timedelta(minutes=m) for m in (5, 20, 10)]
     assert percentile(minutes, 0.5) == timedelta(minutes=10)
