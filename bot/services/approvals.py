@@ -47,7 +47,7 @@ from bot.scheduler import Run
 from bot.services.checklists import ChecklistService
 from bot.services.context import Invocation, claim_delivery, incident_of_channel
 from bot.slack import effects
-from bot.slack.approval_cards import ApprovalCards, ListedAction, approvers_of
+from bot.slack.approval_cards import ApprovalCards, Confirming, ListedAction, approvers_of
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.slack.messages import SlackMessage
 from bot.slack.templates import Templates
@@ -76,6 +76,8 @@ class Publisher(Protocol):
     def title(self) -> str: ...
     @property
     def card_template(self) -> str: ...
+    @property
+    def confirming(self) -> Confirming: ...
     async def approved(self, conn: Connection, request: ApprovalRequest) -> Outcome: ...
 
 
@@ -232,7 +234,9 @@ class ApprovalService:
         publisher = self.publishers.get(request.action)
         gates = await self._gates(conn, request)
         if publisher is not None:
-            return self.cards.card(request, publisher.title, gates, publisher.card_template)
+            return self.cards.card(
+                request, publisher.title, gates, publisher.card_template, publisher.confirming
+            )
         return self.cards.card(request, self._title(request), gates)
 
     async def checklist_changed(self, conn: Connection, checklist: Checklist) -> None:

@@ -39,6 +39,7 @@ from bot.services.approvals import ApprovalService, Asked
 from bot.services.commands import usage
 from bot.services.context import Invocation, incident_of_channel
 from bot.slack import effects
+from bot.slack.approval_cards import Confirming
 from bot.slack.messages import build_message
 from bot.slack.statement_messages import resolve_offer
 from bot.slack.templates import Templates
@@ -66,6 +67,9 @@ class StatementService:
 
     title = "Public statement on the status page"
     card_template = "statement_card.mrkdwn.j2"
+    confirming = Confirming(
+        "Publish on the status page?", "statement_confirm.mrkdwn.j2", "Approve and publish"
+    )
 
     def follow_ups(self) -> dict[str, FollowUp]:
         """Registered with the dispatcher: what Statuspage's answer leaves behind."""

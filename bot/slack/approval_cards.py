@@ -29,6 +29,19 @@ MAX_CONFIRM_TEXT = 300
 
 
 @dataclass(frozen=True)
+class Confirming:
+    """The confirm dialog of Approve: its title (`{action}` filled in), its text's template and
+    its button's words."""
+
+    title: str
+    template: str
+    button: str
+
+
+RUNNING = Confirming("Run {action}?", "approval_confirm.mrkdwn.j2", "Approve and run")
+
+
+@dataclass(frozen=True)
 class ListedAction:
     """One line of `/incident actions`."""
 
@@ -72,22 +85,25 @@ class ApprovalCards:
         title: str,
         gates: Sequence[Progress] = (),
         template: str = "approval_card.mrkdwn.j2",
+        confirming: Confirming | None = None,
     ) -> SlackMessage:
         """The card as it stands, with the progress of the checklists its action requires
-        (`gates`); buttons only while the request is pending. `template`: a publisher's own
-        card (a public statement shows its words, not an action's preview)."""
+        (`gates`); buttons only while the request is pending. `template` and `confirming`: a
+        publisher's own card and confirm dialog (a public statement shows its words, not an
+        action's preview, and is published, not run)."""
+        confirming = confirming or RUNNING
         message = build_message(self._render(template, request, title=title, gates=gates))
         if request.status is not ApprovalStatus.PENDING:
             return message
         confirm = ConfirmObject(
-            title=truncate(f"Run {request.action}?", MAX_CONFIRM_TITLE),
+            title=truncate(confirming.title.format(action=request.action), MAX_CONFIRM_TITLE),
             text=MarkdownTextObject(
                 text=truncate(
-                    self._render("approval_confirm.mrkdwn.j2", request, title=title),
+                    self._render(confirming.template, request, title=title),
                     MAX_CONFIRM_TEXT,
                 )
             ),
-            confirm="Approve and run",
+            confirm=confirming.button,
             deny="Cancel",
             style="danger",
         )

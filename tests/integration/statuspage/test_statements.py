@@ -41,6 +41,12 @@ async def test_the_card_shows_the_exact_public_words_and_nothing_is_sent_yet(bot
     assert "*Public incident:* Checkout errors" in card.text
     assert "not the requester" in card.text
     assert [b["text"]["text"] for b in buttons(card)] == ["Approve", "Deny"]
+    confirm = buttons(card)[0]["confirm"]
+    assert (confirm["title"]["text"], confirm["confirm"]["text"]) == (
+        "Publish on the status page?",
+        "Approve and publish",
+    )
+    assert "customers read them" in confirm["text"]["text"]
     assert bot.apis.received == []
 
 
