@@ -7,12 +7,19 @@ names no public incident: its deliverer asks `PublicIds` for the one the create'
 (kept by the service's follow-up, in the transaction that marked the create done), and creates
 it instead when there is none (the create was refused for good).
 
+A request whose answer was lost may have landed (`Effect.maybe_done`), and repeating it would
+show the public a second incident or a second update: the retry looks first. A create looks
+among the page's incidents with its name, resolved ones too, for one whose first update says
+what it says; an update reads its public incident and is not repeated when the latest update
+already carries its status and words.
+
 The API key travels only in the request's header: an effect's args name its variable
 (`api_key_env`) and the deliverer looks it up (`Secret`) when it sends.
 """
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import SecretStr
 
@@ -23,6 +30,8 @@ SYSTEM = "Statuspage"
 CREATE = "statuspage.create"
 UPDATE = "statuspage.update"
 STATEMENT_ID = "statement_id"
+RECENT = 100
+"""How many public incidents with the statement's name are looked through (Statuspage's most)."""
 
 Secret = Callable[[str], SecretStr | None]
 """The value of a variable the policy names (`Catalog.secret`)."""
@@ -119,15 +128,15 @@ class StatuspageDeliverers:
         return {CREATE: self.create, UPDATE: self.update}
 
     async def create(self, effect: Effect) -> dict[str, Any]:
-        """POST the incident; after an attempt that may have landed, look for it by name first."""
+        """POST the incident; after an attempt that may have landed, look for it first."""
         args = effect.args
         if effect.maybe_done:
-            found = await self._find(effect, name=str(args["incident"].get("name")))
+            found = await self._created(effect)
             if found is not None:
                 return found
         answer = await self.api.send(
             "POST",
-            f"{args['api_url']}/pages/{args['page_id']}/incidents",
+            self._incidents(effect),
             effect=effect.method,
             json={"incident": args["incident"]},
             headers=self._headers(effect),
@@ -139,38 +148,56 @@ class StatuspageDeliverers:
         public_id = await self.public_ids(effect.incident_id or 0)
         if public_id is None:
             return await self.create(effect)
-        args = effect.args
-        fields = {k: v for k, v in args["incident"].items() if k != "name"}
+        fields = {k: v for k, v in effect.args["incident"].items() if k != "name"}
         if effect.maybe_done:
-            found = await self._find(effect, public_id=public_id)
-            if found is not None and found.get("body") == fields["body"]:
+            found = await self._updated(effect, public_id)
+            if found is not None:
                 return found
         answer = await self.api.send(
             "PATCH",
-            f"{args['api_url']}/pages/{args['page_id']}/incidents/{public_id}",
+            f"{self._incidents(effect)}/{public_id}",
             effect=effect.method,
             json={"incident": fields},
             headers=self._headers(effect),
         )
         return _kept(answer.body)
 
-    async def _find(
-        self, effect: Effect, *, name: str | None = None, public_id: str | None = None
-    ) -> dict[str, Any] | None:
-        """The unresolved public incident with this name or id, newest first, if any."""
-        args = effect.args
+    async def _created(self, effect: Effect) -> dict[str, Any] | None:
+        """The public incident an earlier attempt of this create opened: the newest with its
+        name whose first update says what this one says. Resolved ones count too (the first
+        statement may say `resolved`, or someone resolved it on Statuspage meanwhile)."""
+        sent = effect.args["incident"]
         answer = await self.api.send(
             "GET",
-            f"{args['api_url']}/pages/{args['page_id']}/incidents/unresolved",
+            f"{self._incidents(effect)}?q={quote(str(sent.get('name') or ''))}&limit={RECENT}",
             effect=effect.method,
             headers=self._headers(effect),
         )
         for incident in answer.body if isinstance(answer.body, list) else []:
-            if isinstance(incident, dict) and (
-                incident.get("name") == name or incident.get("id") == public_id
-            ):
-                return _kept(incident)
+            if not isinstance(incident, dict) or incident.get("name") != sent.get("name"):
+                continue
+            updates = incident.get("incident_updates") or [{}]
+            if _says(updates[-1], sent):
+                return {**_kept(incident), "found": True}
         return None
+
+    async def _updated(self, effect: Effect, public_id: str) -> dict[str, Any] | None:
+        """The public incident, when its latest update already says what this one says (an
+        earlier attempt landed); None when the PATCH is still to be made."""
+        answer = await self.api.send(
+            "GET",
+            f"{self._incidents(effect)}/{public_id}",
+            effect=effect.method,
+            headers=self._headers(effect),
+        )
+        incident = answer.body if isinstance(answer.body, dict) else {}
+        updates = incident.get("incident_updates") or [{}]
+        if _says(updates[0], effect.args["incident"]):
+            return {**_kept(incident), "found": True}
+        return None
+
+    def _incidents(self, effect: Effect) -> str:
+        return f"{effect.args['api_url']}/pages/{effect.args['page_id']}/incidents"
 
     def _headers(self, effect: Effect) -> dict[str, str]:
         env_name = str(effect.args["api_key_env"])
@@ -183,6 +210,14 @@ class StatuspageDeliverers:
                 system=SYSTEM,
             )
         return {"Authorization": f"OAuth {key.get_secret_value()}"}
+
+
+def _says(update: Any, sent: dict[str, Any]) -> bool:
+    """Whether a public incident's update carries the status and words `sent`."""
+    if not isinstance(update, dict):
+        return False
+    words = str(update.get("body") or "").strip()
+    return update.get("status") == sent.get("status") and words == str(sent["body"]).strip()
 
 
 def _kept(body: Any) -> dict[str, Any]:

@@ -63,6 +63,29 @@ def test_the_example_policy_passes_check_config_without_a_problem(tmp_path: Path
     assert "unavailable" not in done.stdout, done.stdout
 
 
+def test_the_commented_out_github_export_passes_check_config_once_uncommented(
+    tmp_path: Path,
+) -> None:
+    """An operator who uncomments `followups.export.github` gets a policy that works as is."""
+    text, uncommented = EXAMPLE.read_text(), 0
+    lines = []
+    for line in text.splitlines():
+        found = re.fullmatch(r"(\s*)# (export:|  github: .*)", line)
+        lines.append(f"{found[1]}{found[2]}" if found else line)
+        uncommented += found is not None
+    assert uncommented == 2, "the example shows `export:` and its `github:` commented out"
+    shutil.copytree(EXAMPLE.parent / "runbooks", tmp_path / "runbooks")
+    edited = tmp_path / "policy.yaml"
+    edited.write_text("\n".join(lines) + "\n")
+
+    github = load_policy(edited).followups.export.github
+    assert github is not None
+    assert (github.repo, github.token_env) == ("acme/incidents", "GITHUB_TOKEN")
+    done = check_config(edited, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning" not in done.stdout.lower(), done.stdout
+
+
 def test_the_example_carries_what_the_doc_says() -> None:
     policy = load_policy(EXAMPLE)
     assert [level.key for level in policy.severities.levels] == ["sev1", "sev2", "sev3", "sev4"]

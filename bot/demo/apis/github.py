@@ -3,7 +3,8 @@
 `POST /repos/{owner}/{repo}/issues` with `Authorization: Bearer <token>` answers 201 with the
 issue (`html_url`, `number`, …); a wrong token 401 `{"message": "Bad credentials"}`, an unknown
 repository 404 `{"message": "Not Found"}`, a missing title 422 `{"message": "Validation
-Failed", "errors": [...]}`. Faults (429 with Retry-After, 503) come from `OtherApis.fail`.
+Failed", "errors": [...]}`. Faults (429 with Retry-After, 503) come from `OtherApis.fail`;
+`lose_answers` opens the issue, then resets the connection (an answer lost after sending).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from bot.demo.standin.outage import drop_connection
 
 if TYPE_CHECKING:
     from bot.demo.apis.server import OtherApis
@@ -35,6 +38,9 @@ class GitHubStandIn:
         self.token = token
         self.issues: dict[str, list[dict[str, Any]]] = {}
         self.missing: set[str] = set()
+        self.lose_answers = 0
+        """How many of the next issues are opened but their answer lost (the connection reset):
+        how a test shows the bot finding an issue again instead of opening a second."""
         self._ids = itertools.count(1_000_001)
         apis.route(SYSTEM, "POST", "/repos/{owner}/{repo}/issues", self._create)
         apis.route(SYSTEM, "GET", "/repos/{owner}/{repo}/issues", self._list)
@@ -79,6 +85,9 @@ class GitHubStandIn:
             "comments": 0,
         }
         issues.append(issue)
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return drop_connection(request)
         return web.json_response(issue, status=201)
 
     async def _list(self, request: web.Request) -> web.Response:

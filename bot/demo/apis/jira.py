@@ -3,7 +3,8 @@
 `POST /rest/api/3/issue` with basic auth (e-mail and API token) and `{"fields": {"project":
 {"key"}, "summary", "issuetype": {"name"}, "description"}}` answers 201 `{"id", "key",
 "self"}`; no or wrong credentials 401, an unknown project or a missing summary 400 `{"errorMessages":
-[], "errors": {field: words}}`. Faults (429 with Retry-After, 503) come from `OtherApis.fail`.
+[], "errors": {field: words}}`. Faults (429 with Retry-After, 503) come from `OtherApis.fail`;
+`lose_answers` creates the issue, then resets the connection (an answer lost after sending).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from bot.demo.standin.outage import drop_connection
 
 if TYPE_CHECKING:
     from bot.demo.apis.server import OtherApis
@@ -41,6 +44,9 @@ class JiraStandIn:
         self.user, self.token = user, token
         self.projects = set(projects)
         self.issues: dict[str, dict[str, Any]] = {}
+        self.lose_answers = 0
+        """How many of the next issues are created but their answer lost (the connection reset):
+        how a test shows the bot finding an issue again instead of creating a second."""
         self._ids = itertools.count(10001)
         self._apis = apis
         apis.route(SYSTEM, "POST", "/rest/api/3/issue", self._create)
@@ -69,6 +75,9 @@ class JiraStandIn:
         issue_id = str(next(self._ids))
         key = f"{fields['project']['key']}-{len(self.issues) + 1}"
         self.issues[key] = {"id": issue_id, "key": key, "fields": fields}
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return drop_connection(request)
         return web.json_response(
             {"id": issue_id, "key": key, "self": self._self(issue_id)}, status=201
         )

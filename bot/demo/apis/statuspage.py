@@ -1,8 +1,10 @@
 """Atlassian Statuspage API v1, the subset the bot uses, on `OtherApis` under `/statuspage`.
 
 `POST /pages/{page_id}/incidents` opens a public incident, `PATCH …/incidents/{id}` adds an
-update (and moves its status and components), `GET …/incidents/unresolved` lists the open ones
-(how a create whose answer was lost is found again by its name). Requests carry
+update (and moves its status and components), `GET …/incidents/{id}` shows one with its updates
+(how an update whose answer was lost is found to have landed), `GET …/incidents?q=` lists the
+page's incidents, resolved ones too, whose name contains `q`, newest first (how a lost create is
+found again by its name), `GET …/incidents/unresolved` the open ones. Requests carry
 `Authorization: OAuth <key>` and `{"incident": {"name", "status", "body", "components": {id:
 status}, "component_ids": [...]}}`; answers are Statuspage's: 201/200 with the incident, 401
 `{"error": "Could not authenticate"}`, 404 `{"error": "Not found"}`, 422 `{"error": …}` naming
@@ -81,12 +83,14 @@ class StatuspageStandIn:
         )
         self.incidents: dict[str, PublicIncident] = {}
         self.lose_answers = 0
-        """How many of the next creates are made but their answer lost (the connection reset):
-        how a test shows the bot finding a create again instead of repeating it."""
+        """How many of the next creates or updates are made but their answer lost (the
+        connection reset): how a test shows the bot finding one again instead of repeating it."""
         self._ids = itertools.count(1)
         base = "/pages/{page_id}/incidents"
         apis.route(SYSTEM, "POST", base, self._create)
+        apis.route(SYSTEM, "GET", base, self._list)
         apis.route(SYSTEM, "GET", base + "/unresolved", self._unresolved)
+        apis.route(SYSTEM, "GET", base + "/{incident_id}", self._show)
         apis.route(SYSTEM, "PATCH", base + "/{incident_id}", self._update)
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -108,10 +112,7 @@ class StatuspageStandIn:
         )
         self.incidents[incident.id] = incident
         self._apply(incident, fields)
-        if self.lose_answers > 0:
-            self.lose_answers -= 1
-            return drop_connection(request)
-        return web.json_response(incident.as_json(), status=201)
+        return self._answer(request, incident, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
         refused = self._refused(request)
@@ -129,7 +130,34 @@ class StatuspageStandIn:
             if component not in incident.component_ids:
                 incident.component_ids.append(component)
         self._apply(incident, fields)
+        return self._answer(request, incident, status=200)
+
+    def _answer(
+        self, request: web.Request, incident: PublicIncident, *, status: int
+    ) -> web.Response:
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return drop_connection(request)
+        return web.json_response(incident.as_json(), status=status)
+
+    async def _show(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        incident = self.incidents.get(request.match_info["incident_id"])
+        if incident is None:
+            return _error(404, "Not found")
         return web.json_response(incident.as_json())
+
+    async def _list(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        query = request.query.get("q", "").lower()
+        limit = min(int(request.query.get("limit", "100")), 100)
+        named = [i.as_json() for i in self.incidents.values() if query in i.name.lower()]
+        newest = sorted(named, key=lambda i: (i["created_at"], i["id"]), reverse=True)
+        return web.json_response(newest[:limit])
 
     async def _unresolved(self, request: web.Request) -> web.Response:
         refused = self._refused(request)
