@@ -1,9 +1,11 @@
 """Paging through PagerDuty's Events API v2: what a page says, decided without I/O.
 
 A page's dedup key is the incident's channel name, so every trigger of one incident (on
-declare, on a re-grade, `/incident page`) lands on the same alert of each PagerDuty service, and
-the resolve closes it. PagerDuty's four severities follow the policy's order: its most severe
-level is `critical`, the next `error`, then `warning`, and every level below is `info`.
+declare, on a re-grade, `/incident page`) lands on the same alert of each PagerDuty service.
+The resolve uses the key its trigger was sent with: the page on declare is sent with the name
+reserved then, which changes if Slack says the name was taken. PagerDuty's four severities
+follow the policy's order: its most severe level is `critical`, the next `error`, then
+`warning`, and every level below is `info`.
 """
 
 from collections.abc import Collection
@@ -50,6 +52,17 @@ def channel_link(channel_id: str) -> str:
     return f"https://slack.com/app_redirect?channel={channel_id}"
 
 
+def linked(event: dict[str, Any], channel_id: str, channel_name: str) -> dict[str, Any]:
+    """`event` with the link to the incident channel (`links`, `client_url`): added when it is
+    sent, because the page on declare is recorded before Slack has made the channel."""
+    link = channel_link(channel_id)
+    return {
+        **event,
+        "links": [{"href": link, "text": f"Slack: #{channel_name}"}],
+        "client_url": link,
+    }
+
+
 @dataclass(frozen=True)
 class Page:
     """One trigger: whom (`service`, paged through the key in `routing_key_env`), and what."""
@@ -60,14 +73,15 @@ class Page:
     summary: str
     severity: str
     channel_id: str
+    """Empty on declare: Slack has not made the channel yet (its link is added when sent)."""
     channel_name: str
     details: dict[str, Any]
-    """`payload.custom_details`: who declared or asked, the severity, the message."""
+    """`payload.custom_details`: the channel, who declared or asked, the severity, the message."""
 
     def event(self, *, timestamp: str) -> dict[str, Any]:
-        """The event's fields other than `routing_key` and `event_action` (added at delivery)."""
-        link = channel_link(self.channel_id)
-        return {
+        """The event's fields other than `routing_key` and `event_action` (added at delivery),
+        with the channel's link when the channel exists."""
+        event = {
             "dedup_key": self.dedup_key,
             "payload": {
                 "summary": self.summary,
@@ -76,7 +90,6 @@ class Page:
                 "timestamp": timestamp,
                 "custom_details": self.details,
             },
-            "links": [{"href": link, "text": f"Slack: #{self.channel_name}"}],
             "client": SOURCE,
-            "client_url": link,
         }
+        return linked(event, self.channel_id, self.channel_name) if self.channel_id else event

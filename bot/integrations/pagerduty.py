@@ -5,6 +5,10 @@ key (`routing_key_env`) is written in the outbox row; the key is looked up when 
 sent, and never appears in a row, a log line or an error people read. Every event of one
 incident shares a lane (its dedup key), so a trigger is sent before the resolve that follows it.
 
+A page on declare is recorded before Slack has made the incident's channel, so it holds no link
+to it: its deliverer asks for the channel (`Channels`) as it sends, and adds the link if Slack
+has made it by then; if not, the page goes without one (custom_details still names the channel).
+
 Nothing needs looking up before an event is sent again (`Effect.maybe_done`): PagerDuty adds a
 repeated trigger to the open alert of its dedup key, and drops a resolve of no open alert.
 """
@@ -15,6 +19,7 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
+from bot.domain import paging as rules
 from bot.domain.effects import DeliveryError, Effect, NewEffect
 from bot.integrations.http_api import HttpApi
 
@@ -24,6 +29,8 @@ RESOLVE = "pagerduty.resolve"
 
 Secret = Callable[[str], SecretStr | None]
 """The value of a variable the policy names (`Catalog.secret`), None when it is unset."""
+Channels = Callable[[int], Awaitable[tuple[str, str] | None]]
+"""An incident's channel (id, name), None while Slack has not made it."""
 
 
 def lane(dedup_key: str) -> str:
@@ -83,20 +90,26 @@ def resolve(
 class PagerDuty:
     """Sends the recorded events, with the routing keys looked up by name as they go out."""
 
-    def __init__(self, session: aiohttp.ClientSession, secret: Secret) -> None:
+    def __init__(self, session: aiohttp.ClientSession, secret: Secret, channels: Channels) -> None:
         self.api = HttpApi(session, SYSTEM)
         self.secret = secret
+        self.channels = channels
 
     def deliverers(self) -> dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]:
         return {TRIGGER: self.send_trigger, RESOLVE: self.send_resolve}
 
     async def send_trigger(self, effect: Effect) -> dict[str, Any]:
-        return await self._send(effect, "trigger")
+        event = effect.args["event"]
+        if "links" not in event and effect.incident_id is not None:
+            channel = await self.channels(effect.incident_id)
+            if channel is not None:
+                event = rules.linked(event, *channel)
+        return await self._send(effect, "trigger", event)
 
     async def send_resolve(self, effect: Effect) -> dict[str, Any]:
-        return await self._send(effect, "resolve")
+        return await self._send(effect, "resolve", effect.args["event"])
 
-    async def _send(self, effect: Effect, action: str) -> dict[str, Any]:
+    async def _send(self, effect: Effect, action: str, fields: dict[str, Any]) -> dict[str, Any]:
         env = str(effect.args["routing_key_env"])
         secret = self.secret(env)
         if secret is None:
@@ -104,7 +117,7 @@ class PagerDuty:
                 effect.method, "not_configured", detail=f"{env} is not set", system=SYSTEM
             )
         key = secret.get_secret_value()
-        event = {"routing_key": key, "event_action": action, **effect.args["event"]}
+        event = {"routing_key": key, "event_action": action, **fields}
         try:
             answer = await self.api.send(
                 "POST", str(effect.args["events_url"]), effect=effect.method, json=event

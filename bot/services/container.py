@@ -193,12 +193,16 @@ def build_services(
     )
     dispatcher.register_all(approvals.follow_ups())
     checklists.changed.append(approvals.checklist_changed)
-    paging = PagingService(pool, policy, PagingMessages(composer.templates), clock, catalog.secret)
+    paging = PagingService(
+        pool, policy, PagingMessages(composer.templates), clock, catalog.secret, dispatcher
+    )
     dispatcher.register_all(paging.follow_ups())
     dispatcher.register_deliverers(
-        PagerDuty(opened.integrations_session, catalog.secret).deliverers()
+        PagerDuty(opened.integrations_session, catalog.secret, paging.channel_of).deliverers()
     )
-    declarations.set_up.append(paging.page_on_declare)
+    declarations.declared.append(paging.page_on_declare)
+    declarations.set_up.append(paging.show_page_on_declare)
+    declarations.abandoned.append(paging.report_deferred)
     incidents.regraded.append(paging.page_on_regrade)
     incidents.resolving.append(paging.resolve_pages)
     statements = StatementService(pool, policy, composer.templates, approvals)

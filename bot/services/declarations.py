@@ -1,8 +1,10 @@
 """Declaring an incident: reserve it and its channel name, then let the outbox make it real.
 
 One transaction reserves the incident (its row, its `#incident-YYYYMMDD-NNN` name, the
-`declared` stamp, its reminders) and records one effect: create the channel. Nothing else can
-happen before Slack has made the channel, so the rest is recorded when it has, in the
+`declared` stamp, its reminders) and records one effect: create the channel, plus what the
+`declared` listeners record that needs no channel (the on-call's page, on a lane of its own, so
+PagerDuty hears of a SEV-1 while Slack is down). Nothing else in Slack can happen before Slack
+has made the channel, so the rest is recorded when it has, in the
 transaction that marks the creation done (`channel_created`): the first message (then its pin),
 the topic, the declarer's invitation, the announcement and the declarer's answer. A crash at any
 point leaves either the reservation with its creation still to deliver, or the channel with its
@@ -42,6 +44,8 @@ INITIAL_POSTED = "declaration.initial_posted"
 
 Listener = Callable[[Connection, int], Awaitable[None]]
 """Called with an incident's id in the transaction that settles a step of its declaration."""
+Reserved = Callable[[Connection, Incident], Awaitable[None]]
+"""Called with an incident just reserved, in the declaration's own transaction."""
 
 
 class DeclarationService:
@@ -58,6 +62,10 @@ class DeclarationService:
         self.policy = policy
         self.compose = composer
         self.clock = clock
+        self.declared: list[Reserved] = []
+        """Told in the declaration's transaction, before Slack is asked for anything: what they
+        record does not wait for the channel (the on-call's page). Keep them lean: every
+        declaration runs them."""
         self.first_posted: list[Listener] = []
         """Told when an incident's first message is in its channel (alert digests follow it)."""
         self.abandoned: list[Listener] = []
@@ -138,6 +146,8 @@ class DeclarationService:
         await reminders.arm(conn, incident, self.policy, now, fresh=True)
         first = initial(incident) if initial else self.compose.initial(incident)
         await self._record_creation(conn, incident, first, who.notify if who else None, now)
+        for listener in self.declared:
+            await listener(conn, incident)
         return incident
 
     async def _next_name(self, conn: Connection, now: datetime, *, is_drill: bool) -> str:

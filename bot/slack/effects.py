@@ -40,6 +40,9 @@ def as_message(args: dict[str, Any]) -> SlackMessage:
     return SlackMessage(text=str(args["text"]), recorded_blocks=list(args.get("blocks") or []))
 
 
+CREATE_CHANNEL = "create_channel"
+
+
 def create_channel(
     name: str,
     *,
@@ -51,7 +54,7 @@ def create_channel(
 ) -> NewEffect:
     """Create an incident's reserved channel; `first` is its first message, posted once made."""
     return NewEffect(
-        "create_channel",
+        CREATE_CHANNEL,
         {"name": name, "first": _message(first), "attempt": attempt},
         lane=f"incident:{incident_id}",
         about=f"create #{name}",

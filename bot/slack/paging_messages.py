@@ -1,8 +1,11 @@
-"""What the channel and `/incident actions` say about pages: sent, resolved, skipped, listed."""
+"""What the channel and `/incident actions` say about pages: sent, resolved, skipped, refused,
+listed."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.domain.incident import Incident
 from bot.slack.messages import SlackMessage, build_message
 from bot.slack.templates import Templates
 
@@ -64,6 +67,27 @@ class PagingMessages:
         """A paging severity was declared, but this replica has no routing key to page with."""
         return self._compose(
             "paging_not_set.mrkdwn.j2", service=service, routing_key_env=routing_key_env
+        )
+
+    def refused(
+        self,
+        *,
+        about: str,
+        error: str,
+        detail: str | None,
+        incident: Incident,
+        since: datetime,
+    ) -> SlackMessage:
+        """A page PagerDuty refused before the channel existed, reported as the outbox reports
+        any refused effect (the same words)."""
+        return self._compose(
+            "delivery_failed.mrkdwn.j2",
+            about=about,
+            error=error,
+            incident=incident,
+            since=since,
+            system="PagerDuty",
+            detail=detail,
         )
 
     def listed(self, services: Sequence[ListedService], page_on: str) -> SlackMessage:

@@ -206,6 +206,18 @@ async def is_waiting(conn: Connection, coalesce_key: str) -> bool:
     return found
 
 
+async def is_untried(conn: Connection, incident_id: int, method: str) -> bool:
+    """Whether an effect of `method` about the incident waits for its first answer (none of
+    its attempts has failed yet): a channel's creation while Slack is up and answering."""
+    found: bool = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM outbox WHERE incident_id = $1 AND method = $2
+                          AND state IN ('pending', 'running') AND last_error IS NULL)""",
+        incident_id,
+        method,
+    )
+    return found
+
+
 async def claim(
     conn: Connection, *, now: datetime, lease: timedelta, limit: int, owner: int | None
 ) -> list[Effect]:

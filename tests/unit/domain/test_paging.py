@@ -1,10 +1,12 @@
 """What a page says: PagerDuty's severity by the policy's order, the summary, when to page."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot.domain.commands import PageService
 from bot.domain.grammar import parse_page, split
-from bot.domain.paging import becomes_paging, pd_severity, summary
+from bot.domain.paging import Page, becomes_paging, linked, pd_severity, summary
 from bot.domain.severity import default_severity_policy
 from bot.errors import UsageError
 
@@ -42,3 +44,27 @@ def test_page_reads_a_service_and_an_optional_message() -> None:
         parse_page(split("page", SEVERITIES))
     with pytest.raises(UsageError, match="the limit is 1000"):
         parse_page(split("page payments " + "x" * 1001, SEVERITIES))
+
+
+def test_a_page_before_the_channel_exists_has_no_link_until_one_is_added() -> None:
+    page = Page(
+        "on-call",
+        "PD_KEY",
+        "incident-20261124-001",
+        "[SEV-1] x",
+        "critical",
+        "",
+        "incident-20261124-001",
+        {"incident": "incident-20261124-001"},
+    )
+    event = page.event(timestamp="2026-11-24T09:00:00+00:00")
+    assert "links" not in event
+    assert "client_url" not in event
+    assert event["payload"]["custom_details"] == {"incident": "incident-20261124-001"}
+    link = "https://slack.com/app_redirect?channel=C1"
+    assert linked(event, "C1", "incident-20261124-002")["links"] == [
+        {"href": link, "text": "Slack: #incident-20261124-002"}
+    ]
+    assert linked(event, "C1", "incident-20261124-002")["client_url"] == link
+    with_channel = replace(page, channel_id="C1").event(timestamp="t")
+    assert with_channel["client_url"] == link
