@@ -121,3 +121,17 @@ async def test_a_published_statement_is_no_mitigation_in_the_figures_either(
     assert stored["mitigated_at"] is None
     assert moments["mitigation"] is None
     assert stored["first_response_at"] == moments["first response"]
+
+
+async def test_in_a_drill_the_reply_says_nothing_was_published(bot: Sandbox) -> None:
+    channel = await incident_channel(bot, "bob")
+    async with bot.services.pool.acquire() as conn:
+        await conn.execute("UPDATE incidents SET drill = true")
+    card = await request(bot, channel, f"statuspage investigating {WORDS}")
+    await click(bot, "bob", card)
+
+    (reply,) = thread(bot.slack, card)
+    bob = bot.slack.resolve_user("bob")
+    assert f":construction: *Not published (drill)* — `investigating` approved by <@{bob}>" in reply
+    assert "nothing was sent to the status page" in reply
+    assert bot.apis.received == []
