@@ -1,12 +1,14 @@
 """The times a post-mortem measures, all counted from the declaration.
 
 - first response: the first thing a person did after declaring — a message, note, update, pin,
-  re-grade, role assignment or action request;
+  re-grade, role assignment or action request (a public statement's steps are not among them,
+  here as in migration 0017's trigger, which keeps the same times on the incident's row);
 - commander assigned: the declaration itself when it named a commander (a person declaring
   becomes commander), otherwise the first assignment of the role;
 - mitigation: the first update moving to `mitigating` (or straight to `monitoring`: a fix was in
   by then), or the first executed action, whichever came first (a dry run changed nothing, so
-  it counts only in a drill, where every action is one);
+  it counts only in a drill, where every action is one; a published statement changed nothing
+  either);
 - resolution: the resolution.
 """
 

@@ -11,12 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from bot.domain.approval import Refusal
 from bot.domain.checklists import Checklist
 from bot.domain.incident import Incident
 from bot.domain.keytimes import KeyTime, key_times
 from bot.domain.markdown import from_slack
-from bot.domain.presentation import Shown, show
+from bot.domain.presentation import Shown, describe_refusal, show
 from bot.domain.severity import SeverityPolicy
 from bot.domain.slack_events import permalink, slack_time
 from bot.domain.status import Status
@@ -373,21 +372,6 @@ def _step(entry: Entry, row: Row, names: Mapping[str, str]) -> ActionStep:
         by=names.get(by, by) if by else row.who,
         result=describe_result(data.get("result")) or describe_refusal(data.get("reason")),
     )
-
-
-_REFUSALS: dict[str, str] = {
-    Refusal.SELF: "the requester may not approve their own request",
-    Refusal.NOT_APPROVER: "not one of the approvers",
-    Refusal.INCOMPLETE: "a required checklist was not complete",
-}
-
-
-def describe_refusal(reason: object) -> str:
-    """Why a step was refused or stopped, in words: the ledger stores a refusal's code
-    (`self`) or a phrase (`checked before running`)."""
-    if reason is None:
-        return ""
-    return _REFUSALS.get(str(reason)) or str(reason).replace("_", " ")
 
 
 def phases(incident: Incident, entries: Sequence[Entry], now: datetime) -> list[Phase]:

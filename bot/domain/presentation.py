@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.domain.approval import Refusal
 from bot.domain.commands import Role
 from bot.domain.severity import SeverityPolicy
 from bot.domain.status import Status
@@ -34,14 +35,16 @@ class Shown:
     label: str
     """The entry's lead-in: `Update #2`, `Root cause`, `Technical lead`, `Action approved`…"""
     status: str | None = None
-    """An update's status as people read it: `Identified`."""
+    """An update's status as people read it: `Identified`; a public statement's as the status
+    page has it: `investigating`."""
     tag: NoteTag | None = None
     """A note's post-mortem tag; its label is `label`."""
     person: str | None = None
     """The user id a role was given to."""
     subject: str | None = None
     """What the entry is about when its body does not say it plainly: a severity change as
-    `SEV-2 High → SEV-1 Critical`, the action an action step is about."""
+    `SEV-2 High → SEV-1 Critical`, the action an action step is about, a public statement's
+    words, its link or why it was refused (empty: the step says nothing more than its label)."""
     in_thread: bool = False
     files: tuple[SharedFile, ...] = ()
 
@@ -97,6 +100,38 @@ def _action(shown: Shown, entry: Entry, _: SeverityPolicy) -> Shown:
     return replace(shown, subject=str(entry.data.get("action") or entry.body))
 
 
+def _statement(shown: Shown, entry: Entry, _: SeverityPolicy) -> Shown:
+    """A statement's step: its public status (the ledger's stamps keep it in `params`, the
+    publisher's in `status`) and what the step adds to its label: the words when asked for,
+    the public link when published, why a click or the page refused. Approved, denied and
+    expired add nothing: the words are those asked for."""
+    data = entry.data
+    params = data.get("params")
+    status = params.get("status") if isinstance(params, Mapping) else data.get("status")
+    said = {
+        Kind.STATEMENT_REQUESTED: data.get("body"),
+        Kind.STATEMENT_PUBLISHED: data.get("shortlink"),
+        Kind.STATEMENT_APPROVAL_REFUSED: describe_refusal(data.get("reason")),
+        Kind.STATEMENT_REFUSED: data.get("detail") or data.get("error"),
+    }.get(entry.kind)
+    return replace(shown, status=str(status) if status else None, subject=str(said or ""))
+
+
+_REFUSALS: dict[str, str] = {
+    Refusal.SELF: "the requester may not approve their own request",
+    Refusal.NOT_APPROVER: "not one of the approvers",
+    Refusal.INCOMPLETE: "a required checklist was not complete",
+}
+
+
+def describe_refusal(reason: object) -> str:
+    """Why a step was refused or stopped, in words: the ledger stores a refusal's code
+    (`self`) or a phrase (`checked before running`)."""
+    if reason is None:
+        return ""
+    return _REFUSALS.get(str(reason)) or str(reason).replace("_", " ")
+
+
 _STATUSES = frozenset(Status)
 _TAGS = frozenset(NoteTag)
 _ROLES = frozenset(Role)
@@ -105,4 +140,5 @@ _READERS: dict[Section, Callable[[Shown, Entry, SeverityPolicy], Shown]] = {
     Section.NOTE: _note,
     Section.CHANGE: _change,
     Section.ACTION: _action,
+    Section.COMMUNICATION: _statement,
 }

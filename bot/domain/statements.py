@@ -19,7 +19,8 @@ words and changes nothing, so the response's measures (first action, mitigation)
 
 
 def is_publication(entry: Entry) -> bool:
-    """Whether an `action_*` timeline entry is about a statement rather than an action."""
+    """Whether an `action_*` timeline entry is about a statement rather than an action: entries
+    stamped before a statement's steps had kinds of their own (`Kind.STATEMENT_REQUESTED`…)."""
     return entry.data.get("action") == PUBLICATION
 
 

@@ -50,7 +50,8 @@ class Section(StrEnum):
     """What the bot did in another system for the incident (a page sent, resolved, refused, or
     skipped in a drill): its body is a whole sentence."""
     COMMUNICATION = "communication"
-    """A public statement: approved word for word, then published (or refused) by the page."""
+    """A public statement: requested, approved word for word (or denied, or left to expire),
+    then published (or refused) by the page. Its status is shown beside its words."""
 
 
 class Kind(StrEnum):
@@ -90,14 +91,22 @@ class Kind(StrEnum):
     PAGE_RESOLVED = "page_resolved"
     PAGE_FAILED = "page_failed"
     PAGE_SKIPPED = "page_skipped"
+    STATEMENT_REQUESTED = "statement_requested"
+    STATEMENT_VOTE = "statement_vote"
+    STATEMENT_APPROVAL_REFUSED = "statement_approval_refused"
     STATEMENT_APPROVED = "statement_approved"
+    STATEMENT_DENIED = "statement_denied"
+    STATEMENT_EXPIRED = "statement_expired"
     STATEMENT_PUBLISHED = "statement_published"
     STATEMENT_REFUSED = "statement_refused"
 
     @property
     def label(self) -> str:
         """The kind as people read it: `Action requested`, `Reminder snoozed`."""
-        return self.value.replace("_", " ").replace("followup", "follow-up").capitalize()
+        return (
+            _LABELS.get(self)
+            or self.value.replace("_", " ").replace("followup", "follow-up").capitalize()
+        )
 
     @property
     def section(self) -> Section:
@@ -122,6 +131,19 @@ ACTION_KINDS = (
     Kind.ACTION_EXPIRED,
     Kind.ACTION_UNKNOWN,
 )
+
+STATEMENT_KINDS = (
+    Kind.STATEMENT_REQUESTED,
+    Kind.STATEMENT_VOTE,
+    Kind.STATEMENT_APPROVAL_REFUSED,
+    Kind.STATEMENT_APPROVED,
+    Kind.STATEMENT_DENIED,
+    Kind.STATEMENT_EXPIRED,
+    Kind.STATEMENT_PUBLISHED,
+    Kind.STATEMENT_REFUSED,
+)
+"""A public statement's steps: its approval's (stamped by the actions' ledger under these kinds,
+not `action_*`, so a statement never reads as an action) and the page's answer."""
 
 _SECTIONS = {
     Kind.DECLARED: Section.DECLARATION,
@@ -148,10 +170,13 @@ _SECTIONS = {
     Kind.PAGE_RESOLVED: Section.INTEGRATION,
     Kind.PAGE_FAILED: Section.INTEGRATION,
     Kind.PAGE_SKIPPED: Section.INTEGRATION,
-    Kind.STATEMENT_APPROVED: Section.COMMUNICATION,
-    Kind.STATEMENT_PUBLISHED: Section.COMMUNICATION,
-    Kind.STATEMENT_REFUSED: Section.COMMUNICATION,
+    **{kind: Section.COMMUNICATION for kind in STATEMENT_KINDS},
 }
+_LABELS = {
+    Kind.STATEMENT_VOTE: "Statement approved, more approvals needed",
+    Kind.STATEMENT_REFUSED: "Statement not published",
+}
+"""Labels the kind's value does not spell: the page refused the words, no person did."""
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class Publisher(Protocol):
     def card_template(self) -> str: ...
     @property
     def confirming(self) -> Confirming: ...
+    @property
+    def outcome_template(self) -> str: ...
     async def approved(self, conn: Connection, request: ApprovalRequest) -> Outcome: ...
 
 
@@ -494,11 +496,15 @@ class ApprovalService:
         return replace(edit, notify=notify)
 
     def _reply(self, request: ApprovalRequest, notify: Notify) -> NewEffect:
-        """The outcome in the card's thread. It depends on the card only, which is posted (its
-        ts is known), not on the card's edits: a lane of its own lets it go beside them."""
+        """The outcome in the card's thread (a publisher's in its own words: what was approved
+        for publication, not how long it took to run). It depends on the card only, which is
+        posted (its ts is known), not on the card's edits: a lane of its own lets it go beside
+        them."""
+        publisher = self.publishers.get(request.action)
+        template = publisher.outcome_template if publisher else None
         reply = effects.post(
             request.channel_id,
-            self.cards.outcome(request, self._title(request)),
+            self.cards.outcome(request, self._title(request), template),
             about=f"post the outcome of `{request.action}`",
             incident_id=request.incident_id,
             thread_ts=request.message_ts,

@@ -67,6 +67,7 @@ class StatementService:
 
     title = "Public statement on the status page"
     card_template = "statement_card.mrkdwn.j2"
+    outcome_template = "statement_outcome.mrkdwn.j2"
     confirming = Confirming(
         "Publish on the status page?", "statement_confirm.mrkdwn.j2", "Approve and publish"
     )
@@ -153,7 +154,7 @@ class StatementService:
             approved_at=now,
             is_drill=request.dry_run,
         )
-        await self._stamp_approved(conn, row)
+        await self._stamp_approved(conn, row, request.decided_by)
         if row.is_drill:
             await self._say_drill(conn, incident, row, page, is_new=is_new)
             return Outcome(ApprovalStatus.SUCCEEDED, "drill: nothing was published", 0.0, True)
@@ -184,7 +185,9 @@ class StatementService:
             then_do=PUBLISHED,
         )
 
-    async def _stamp_approved(self, conn: Connection, row: StatementRow) -> None:
+    async def _stamp_approved(self, conn: Connection, row: StatementRow, by: str | None) -> None:
+        """The statement's approval, by whoever gave the approval that completed it: the one
+        stamp of its approval (the ledger leaves this step to the publisher)."""
         data = {
             "statement_id": row.id,
             "status": row.status.value,
@@ -196,7 +199,7 @@ class StatementService:
             "drill": row.is_drill,
         }
         body = f"{row.status.value} — {row.body}"
-        entry = Entry(row.approved_at, Kind.STATEMENT_APPROVED, None, body, data=data)
+        entry = Entry(row.approved_at, Kind.STATEMENT_APPROVED, by, body, data=data)
         await timeline.append(conn, row.incident_id, entry)
 
     async def _say_drill(

@@ -124,9 +124,13 @@ class ApprovalCards:
         )
         return SlackMessage(message.text, [*message.blocks, buttons])
 
-    def outcome(self, request: ApprovalRequest, title: str) -> SlackMessage:
-        """The thread reply under the card once the action has run."""
-        return build_message(self._render("approval_outcome.mrkdwn.j2", request, title=title))
+    def outcome(
+        self, request: ApprovalRequest, title: str, template: str | None = None
+    ) -> SlackMessage:
+        """The thread reply under the card once the action has run; `template`: a publisher's
+        own (a statement is approved for publication, it does not run)."""
+        chosen = template or "approval_outcome.mrkdwn.j2"
+        return build_message(self._render(chosen, request, title=title))
 
     def refusal(
         self,

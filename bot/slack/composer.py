@@ -36,7 +36,7 @@ class TimelineLine:
     shown: Shown
     text: Mrkdwn
     """A person's words quoted back (mentions kept, cut to MAX_TIMELINE_TEXT), who got a role,
-    or a severity change."""
+    a severity change, or what a public statement's step adds (its words, its link)."""
     link: str | None
     is_hidden: bool
     """The message was deleted: neither its words nor its edits' and pins' are shown."""
@@ -226,6 +226,8 @@ class Composer:
             text = mention(shown.person)
         elif shown.section is Section.CHANGE and shown.subject is not None:
             text = Mrkdwn(escape(shown.subject))
+        elif shown.section is Section.COMMUNICATION:
+            text = quote(truncate(shown.subject or "", MAX_TIMELINE_TEXT))
         else:
             text = quote(truncate(entry.body, MAX_TIMELINE_TEXT))
         return TimelineLine(

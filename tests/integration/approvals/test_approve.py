@@ -99,6 +99,24 @@ async def test_every_step_is_stamped_with_who_and_what(bot: Sandbox, target: Tar
     assert (result["status"], result["summary"]) == ("succeeded", "UPDATE 1")
 
 
+async def test_an_actions_steps_still_read_as_an_actions_in_the_timeline(
+    bot: Sandbox, target: Target
+) -> None:
+    channel = await incident_channel(bot, "bob")
+    card = await request(bot, channel, "kill")
+    await click(bot, "bob", card)
+    await bot.command("timeline", user="bob", channel=channel.id)
+
+    shown = await reply_to(bot, "bob", "*Timeline*")
+    alice, bob = bot.slack.resolve_user("alice"), bot.slack.resolve_user("bob")
+    assert shown.splitlines()[1:] == [
+        f"`09:30:00` <@{alice}> requested: kill",
+        f"`09:30:00` <@{bob}> approved: kill",
+        "`09:30:00` incident-bot executed: kill",
+    ]
+    assert "statement" not in shown
+
+
 async def test_the_requester_cannot_approve_their_own_request(bot: Sandbox, target: Target) -> None:
     channel = await incident_channel(bot, "bob")
     card = await request(bot, channel, "kill")

@@ -48,7 +48,12 @@ def test_the_kinds_are_exactly_those_written_with_their_stored_values() -> None:
         "page_resolved",
         "page_failed",
         "page_skipped",
+        "statement_requested",
+        "statement_vote",
+        "statement_approval_refused",
         "statement_approved",
+        "statement_denied",
+        "statement_expired",
         "statement_published",
         "statement_refused",
     }
@@ -99,6 +104,51 @@ def test_a_severity_change_names_its_levels_and_a_role_its_holder() -> None:
 def test_an_action_step_is_about_its_action() -> None:
     step = shown_as(Kind.ACTION_APPROVED, "approved: kill", action="kill")
     assert (step.section, step.label, step.subject) == (Section.ACTION, "Action approved", "kill")
+
+
+def test_a_statement_step_reads_as_a_statement_with_its_public_status() -> None:
+    asked = show(
+        Entry(
+            T0,
+            Kind.STATEMENT_REQUESTED,
+            "U1",
+            "We are investigating.",
+            data={
+                "action": "statuspage",
+                "params": {"status": "investigating"},
+                "status": "pending",
+                "body": "We are investigating.",
+            },
+        ),
+        SEVERITIES,
+    )
+    assert (asked.section, asked.label, asked.status, asked.subject) == (
+        Section.COMMUNICATION,
+        "Statement requested",
+        "investigating",
+        "We are investigating.",
+    )
+    approved = shown_as(Kind.STATEMENT_APPROVED, "monitoring — Fixed.", status="monitoring")
+    assert (approved.label, approved.status, approved.subject) == (
+        "Statement approved",
+        "monitoring",
+        "",
+    )
+    published = shown_as(Kind.STATEMENT_PUBLISHED, status="monitoring", shortlink="https://s/1")
+    assert (published.label, published.subject) == ("Statement published", "https://s/1")
+    refused = shown_as(
+        Kind.STATEMENT_APPROVAL_REFUSED, params={"status": "identified"}, reason="self"
+    )
+    assert refused.subject == "the requester may not approve their own request"
+    by_page = shown_as(Kind.STATEMENT_REFUSED, error="invalid", detail="Body is too long")
+    assert (by_page.label, by_page.status, by_page.subject) == (
+        "Statement not published",
+        None,
+        "Body is too long",
+    )
+    assert {k for k in Kind if k.section is Section.ACTION}.isdisjoint(
+        k for k in Kind if k.value.startswith("statement_")
+    )
 
 
 def test_a_message_knows_its_thread_and_files() -> None:
