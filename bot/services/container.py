@@ -208,7 +208,7 @@ def build_services(
     statements = StatementService(pool, policy, composer.templates, approvals)
     dispatcher.register_all(statements.follow_ups())
     dispatcher.register_deliverers(statuspage_deliverers(statements, catalog, opened))
-    incidents.resolving.append(statements.offer_resolution)
+    incidents.resolution_parts.append(statements.offer_resolution)
     incidents.status_lines.append(statements.status_line)
     scheduler = Scheduler(pool, clock, reminders.job_handlers())
     alerts = AlertService(pool, declarations, AlertMessages(composer), policy, clock)

@@ -27,7 +27,7 @@ from bot.services.postmortems import PostmortemService
 from bot.slack import effects
 from bot.slack.composer import Composer
 from bot.slack.gateway import SlackGateway
-from bot.slack.messages import SlackMessage
+from bot.slack.messages import SlackMessage, with_part
 from bot.store import incidents, outbox, timeline
 from bot.store.db import Connection, Pool
 from bot.store.timeline import Entry
@@ -60,6 +60,11 @@ class IncidentService:
         self.regraded: list[Callable[[Connection, Incident, str], Awaitable[None]]] = []
         """Told with the incident as re-graded and its previous severity's key, in the
         transaction that re-grades it, after the channel's notice (paging)."""
+        self.resolution_parts: list[
+            Callable[[Connection, Incident], Awaitable[SlackMessage | None]]
+        ] = []
+        """Parts other features add under the resolution notice, in its transaction (the status
+        page's "Resolve on the status page")."""
         self.status_lines: list[Callable[[Connection, Incident], Awaitable[Mrkdwn | None]]] = []
         """Lines other features add to `/incident status` (the status page's public status)."""
 
@@ -228,11 +233,14 @@ class IncidentService:
             announce = drills.announce_channel(
                 incident.is_drill, self.policy.announce_channel, self.policy.drill_channel
             )
+            notice = self.compose.resolution(incident, author=who.user_id)
+            for part in self.resolution_parts:
+                notice = with_part(notice, await part(conn, incident))
             await self._deliver(
                 conn,
                 effects.post(
                     incident.channel_id,
-                    self.compose.resolution(incident, author=who.user_id),
+                    notice,
                     about="post the resolution",
                     incident_id=incident.id,
                     notify=_notify(who, "resolution"),

@@ -40,7 +40,7 @@ from bot.services.commands import usage
 from bot.services.context import Invocation, incident_of_channel
 from bot.slack import effects
 from bot.slack.approval_cards import Confirming
-from bot.slack.messages import build_message
+from bot.slack.messages import SlackMessage, build_message
 from bot.slack.statement_messages import resolve_offer
 from bot.slack.templates import Templates
 from bot.store import incidents, outbox, statements, timeline
@@ -291,23 +291,16 @@ class StatementService:
         )
         return Mrkdwn(text)
 
-    async def offer_resolution(self, conn: Connection, incident_id: int) -> None:
-        """On resolve: while the page still shows the incident open, a button asks for the
-        `resolved` statement (the same approval, its words pre-filled)."""
-        found = await statements.of_incident(conn, incident_id)
-        incident = await incidents.by_id(conn, incident_id)
-        if not found or found[-1].status is PublicStatus.RESOLVED or incident is None:
-            return
-        public = await statements.public_incident(conn, incident_id)
+    async def offer_resolution(self, conn: Connection, incident: Incident) -> SlackMessage | None:
+        """Under the resolution notice: while the page still shows the incident open, a button
+        that asks for the `resolved` statement (the same approval, its words pre-filled)."""
+        found = await statements.of_incident(conn, incident.id)
+        if not found or found[-1].status is PublicStatus.RESOLVED:
+            return None
+        public = await statements.public_incident(conn, incident.id)
         text = self.templates.render(
             "statement_resolve_offer.mrkdwn.j2",
             latest=found[-1],
             link=public[1] if public else None,
         )
-        post = effects.post(
-            incident.channel_id,
-            resolve_offer(text),
-            about="offer to resolve the public incident",
-            incident_id=incident_id,
-        )
-        await outbox.record(conn, post, now=self.clock())
+        return resolve_offer(text)

@@ -43,6 +43,16 @@ class SlackMessage:
         return [block.to_dict() for block in self.blocks]
 
 
+def with_part(message: SlackMessage, part: SlackMessage | None) -> SlackMessage:
+    """`message` with `part` below it: its blocks, and its words in the fallback text."""
+    if part is None:
+        return message
+    return SlackMessage(
+        f"{message.text}\n{part.text}",
+        recorded_blocks=[*message.block_dicts(), *part.block_dicts()],
+    )
+
+
 def _split(text: str, limit: int) -> list[str]:
     """Split at line breaks so each piece fits; a single over-long line is cut hard."""
     pieces: list[str] = []

@@ -40,6 +40,7 @@ async def test_resolving_offers_a_button_that_asks_for_the_resolved_statement(
     await bot.command("resolve Rolled back to v2.3.0", channel=channel)
     offer = await message_in(bot, channel, "The status page still shows this incident")
     message = next(m for m in bot.slack.messages(channel) if m.text == offer)
+    assert "Rolled back to v2.3.0" in message.text  # the resolution notice itself carries it
     assert [b["text"]["text"] for b in buttons(message)] == ["Resolve on the status page"]
 
     result = await bot.sender.click("carol", channel, message.ts, "statuspage.resolve")
