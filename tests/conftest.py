@@ -5,6 +5,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -48,14 +49,32 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`DATABASE_URL` when set (CI against a real server), else an embedded pgserver."""
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """`DATABASE_URL` when set (CI against a real server), else an embedded pgserver.
+
+    Under pytest-xdist (`-n auto`) each worker empties tables test by test, so each has a
+    database of its own: its own embedded server, or its own database on `DATABASE_URL`'s."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if os.environ.get("DATABASE_URL"):
-        yield os.environ["DATABASE_URL"]
+        url = os.environ["DATABASE_URL"]
+        yield await _database_of(url, worker) if worker else url
         return
     server = start_embedded(Path(tmp_path_factory.mktemp("pgdata")))
     yield server.get_uri()
     server.cleanup()
+
+
+async def _database_of(url: str, worker: str) -> str:
+    """A database named after the worker on the server of `url` (made if missing), its URL."""
+    name = f"incident_bot_test_{worker}"
+    conn = await asyncpg.connect(url)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
