@@ -56,8 +56,9 @@ def incident_fields(
     return {"name": name, **fields} if name is not None else fields
 
 
-def create(
+def statement(
     *,
+    opens: bool,
     incident_id: int,
     statement_id: int,
     api_url: str,
@@ -66,40 +67,9 @@ def create(
     fields: dict[str, Any],
     then_do: str,
 ) -> NewEffect:
-    """Open the public incident (the incident's first statement)."""
-    return _effect(
-        CREATE, incident_id, statement_id, api_url, page_id, api_key_env, fields, then_do
-    )
-
-
-def update(
-    *,
-    incident_id: int,
-    statement_id: int,
-    api_url: str,
-    page_id: str,
-    api_key_env: str,
-    fields: dict[str, Any],
-    then_do: str,
-) -> NewEffect:
-    """Add a statement to the incident's public incident (`fields` keep the name, in case the
-    public incident must be created after all)."""
-    return _effect(
-        UPDATE, incident_id, statement_id, api_url, page_id, api_key_env, fields, then_do
-    )
-
-
-def _effect(
-    method: str,
-    incident_id: int,
-    statement_id: int,
-    api_url: str,
-    page_id: str,
-    api_key_env: str,
-    fields: dict[str, Any],
-    then_do: str,
-) -> NewEffect:
-    verb = "open" if method == CREATE else "update"
+    """A statement to send: it `opens` the public incident (the incident's first statement), or
+    adds to it (`fields` keep the name, in case the public incident must be created after all)."""
+    method = CREATE if opens else UPDATE
     return NewEffect(
         method,
         {
@@ -110,7 +80,8 @@ def _effect(
             "incident": fields,
         },
         lane=lane(incident_id),
-        about=f"{verb} the public incident on the status page (`{fields['status']}`)",
+        about=f"{'open' if opens else 'update'} the public incident on the status page"
+        f" (`{fields['status']}`)",
         incident_id=incident_id,
         then_do=then_do,
     )

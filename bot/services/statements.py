@@ -174,8 +174,8 @@ class StatementService:
             body=row.body,
             components={page.components[n]: s.value for n, s in row.components.items()},
         )
-        make = statuspage.create if is_new else statuspage.update
-        return make(
+        return statuspage.statement(
+            opens=is_new,
             incident_id=row.incident_id,
             statement_id=row.id,
             api_url=page.api_url,
