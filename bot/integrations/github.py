@@ -6,7 +6,6 @@ whose answer was lost (`Effect.maybe_done`) the recent issues are looked through
 issue is not opened twice.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -14,7 +13,7 @@ from pydantic import SecretStr
 
 from bot.config import GitHubExport
 from bot.domain.effects import DeliveryError, Effect, NewEffect
-from bot.integrations.http_api import HttpApi
+from bot.integrations.http_api import Deliverers, HttpApi
 
 SYSTEM = "GitHub"
 OPEN_ISSUE = "github.open_issue"
@@ -50,7 +49,7 @@ class GitHub:
         self.export = export
         self._token = token
 
-    def deliverers(self) -> dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]:
+    def deliverers(self) -> Deliverers:
         return {OPEN_ISSUE: self.open_issue}
 
     def _headers(self) -> dict[str, str]:

@@ -7,16 +7,23 @@ Every integration goes out on one session of its own (not Slack's): a slow statu
 not hold up Slack's connections. Secrets travel only in `headers`, never in an error or a log.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import structlog
+from pydantic import SecretStr
 
-from bot.domain.effects import DeliveryError
+from bot.domain.effects import DeliveryError, Effect
 
 log = structlog.get_logger(__name__)
+
+Secret = Callable[[str], SecretStr | None]
+"""The value of a variable the policy names (`Catalog.secret`): keys and tokens are looked up
+when an effect is delivered, never stored in its row."""
+Deliverers = dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]
+"""A system's deliverers by effect method, for `Dispatcher.register_deliverers`."""
 
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 MAX_DETAIL = 300

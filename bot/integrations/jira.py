@@ -8,7 +8,6 @@ whose answer was lost (`Effect.maybe_done`) a search finds it instead of opening
 """
 
 import base64
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +16,7 @@ from pydantic import SecretStr
 
 from bot.config import JiraExport
 from bot.domain.effects import DeliveryError, Effect, NewEffect
-from bot.integrations.http_api import HttpApi
+from bot.integrations.http_api import Deliverers, HttpApi
 
 SYSTEM = "Jira"
 OPEN_ISSUE = "jira.open_issue"
@@ -66,7 +65,7 @@ class Jira:
         self._user = user
         self._token = token
 
-    def deliverers(self) -> dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]:
+    def deliverers(self) -> Deliverers:
         return {OPEN_ISSUE: self.open_issue}
 
     def _headers(self) -> dict[str, str]:

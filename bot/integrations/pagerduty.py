@@ -17,18 +17,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from pydantic import SecretStr
 
 from bot.domain import paging as rules
 from bot.domain.effects import DeliveryError, Effect, NewEffect
-from bot.integrations.http_api import HttpApi
+from bot.integrations.http_api import Deliverers, HttpApi, Secret
 
 SYSTEM = "PagerDuty"
 TRIGGER = "pagerduty.trigger"
 RESOLVE = "pagerduty.resolve"
 
-Secret = Callable[[str], SecretStr | None]
-"""The value of a variable the policy names (`Catalog.secret`), None when it is unset."""
 Channels = Callable[[int], Awaitable[tuple[str, str] | None]]
 """An incident's channel (id, name), None while Slack has not made it."""
 
@@ -95,7 +92,7 @@ class PagerDuty:
         self.secret = secret
         self.channels = channels
 
-    def deliverers(self) -> dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]:
+    def deliverers(self) -> Deliverers:
         return {TRIGGER: self.send_trigger, RESOLVE: self.send_resolve}
 
     async def send_trigger(self, effect: Effect) -> dict[str, Any]:

@@ -21,10 +21,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import SecretStr
-
 from bot.domain.effects import DeliveryError, Effect, NewEffect
-from bot.integrations.http_api import HttpApi
+from bot.integrations.http_api import Deliverers, HttpApi, Secret
 
 SYSTEM = "Statuspage"
 CREATE = "statuspage.create"
@@ -33,8 +31,6 @@ STATEMENT_ID = "statement_id"
 RECENT = 100
 """How many public incidents with the statement's name are looked through (Statuspage's most)."""
 
-Secret = Callable[[str], SecretStr | None]
-"""The value of a variable the policy names (`Catalog.secret`)."""
 PublicIds = Callable[[int], Awaitable[str | None]]
 """The public incident an incident's earlier statement created, if Statuspage answered it."""
 
@@ -95,7 +91,7 @@ class StatuspageDeliverers:
         self.secret = secret
         self.public_ids = public_ids
 
-    def deliverers(self) -> dict[str, Callable[[Effect], Awaitable[dict[str, Any]]]]:
+    def deliverers(self) -> Deliverers:
         return {CREATE: self.create, UPDATE: self.update}
 
     async def create(self, effect: Effect) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from bot.domain.incident import Incident
 from bot.domain.timeline import Entry, Kind
 from bot.errors import NotAllowed, UsageError
 from bot.integrations import pagerduty
+from bot.integrations.http_api import Secret
 from bot.outbox import Dispatcher, FollowUp
 from bot.services.commands import usage
 from bot.services.context import Invocation, claim_delivery, incident_of_channel
@@ -65,7 +66,7 @@ class PagingService:
         policy: Policy,
         messages: PagingMessages,
         clock: Clock,
-        secret: pagerduty.Secret,
+        secret: Secret,
         dispatcher: Dispatcher,
     ) -> None:
         """`secret` looks up the routing keys by the names the policy gives (`Catalog.secret`);
