@@ -96,7 +96,11 @@ class FiguresService:
                 about="share the figures' chart",
                 notify=who.notify,
             )
-            await outbox.record(conn, share.with_key(f"chart:{who.delivery_key}"), now=now)
+            # Once per request: a stats answer that missed the ack runs again from the inbox,
+            # after its chart may have been shared already.
+            async with conn.transaction():
+                if await handled.claim(conn, f"chart:{who.delivery_key}", now):
+                    await outbox.record(conn, share, now=now)
         await reply(self.messages.stats(found))
 
     async def chart_of(self, period: Period) -> tuple[Figures, Chart]:

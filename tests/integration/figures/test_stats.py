@@ -8,6 +8,9 @@ import pytest
 
 from bot.config import Policy
 from bot.demo.sandbox import Sandbox, sandbox
+from bot.domain.commands import PeriodSpec, ShowStats
+from bot.services.context import Invocation
+from bot.slack.messages import SlackMessage
 from bot.store.db import Pool
 from tests.conftest import FakeClock
 from tests.integration.figures.seeding import seed_followup, seed_incident
@@ -81,6 +84,26 @@ async def test_the_chart_is_shared_as_a_png_where_stats_was_asked(bot: Sandbox, 
     assert chart.name == "incident-figures-30d.png"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert chart.channels == [bot.slack.channel("incidents").id]
+
+
+async def test_a_stats_request_run_again_from_the_inbox_shares_its_chart_once(
+    bot: Sandbox, db: Pool
+) -> None:
+    """An answer that missed the ack is run again from the inbox, after its chart was shared."""
+    await _seed_month(db)
+    carol = Invocation(bot.slack.resolve_user("carol"), bot.slack.channel("incidents").id, "k1")
+    answers: list[SlackMessage] = []
+
+    async def reply(message: SlackMessage) -> None:
+        answers.append(message)
+
+    command = ShowStats(PeriodSpec(days=30))
+    await bot.services.figures.stats(command, carol, reply)
+    await bot.settle()
+    await bot.services.figures.stats(command, carol, reply)
+    await bot.settle()
+    assert len(answers) == 2  # she is answered each time
+    assert [f.name for f in bot.slack.files()] == ["incident-figures-30d.png"]
 
 
 async def test_a_month_counts_its_own_incidents(bot: Sandbox, db: Pool) -> None:
