@@ -169,7 +169,10 @@ def check_channel(
     announced once in #incidents."""
     title, person, name, channel_id = incident
     channel = slack.channels[channel_id]
-    first = posts(slack, ledger, channel_id, f"post the first message in #{name}")
+    first = [
+        *posts(slack, ledger, channel_id, f"create #{name}"),  # posted by the creation
+        *posts(slack, ledger, channel_id, f"post the first message in #{name}"),
+    ]
     found.item(f"{title}: first message", [float(m.ts) for m in first])
     pinned = first and first[0].ts in channel.pins
     found.item(f"{title}: pin", calls.ok("pins.add", channel=channel_id)[:1] if pinned else [])

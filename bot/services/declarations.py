@@ -3,12 +3,14 @@
 One transaction reserves the incident (its row, its `#incident-YYYYMMDD-NNN` name, the
 `declared` stamp, its reminders) and records one effect: create the channel, plus what the
 `declared` listeners record that needs no channel (the on-call's page, on a lane of its own, so
-PagerDuty hears of a SEV-1 while Slack is down). Nothing else in Slack can happen before Slack
-has made the channel, so the rest is recorded when it has, in the
-transaction that marks the creation done (`channel_created`): the first message (then its pin),
-the topic, the declarer's invitation, the announcement and the declarer's answer. A crash at any
-point leaves either the reservation with its creation still to deliver, or the channel with its
-set-up still to deliver; a creation whose outcome was lost finds the channel again by its name.
+PagerDuty hears of a SEV-1 while Slack is down). The creation posts the first message as soon
+as the channel is made (`bot.slack.effects`). Nothing else in Slack can happen before Slack
+has made the channel, so the rest is recorded when it has, in the transaction that marks the
+creation done (`channel_created`): the first message's pin (or the message itself, when the
+creation could not post it), the topic, the declarer's invitation, the announcement and the
+declarer's answer. A crash at any point leaves either the reservation with its creation still to
+deliver, or the channel with its set-up still to deliver; a creation whose outcome was lost
+finds the channel again by its name, and its first message by the creation's mark.
 """
 
 from collections.abc import Awaitable, Callable
@@ -22,7 +24,7 @@ from bot.config import Policy
 from bot.domain import drills
 from bot.domain.clock import Clock
 from bot.domain.commands import Declare
-from bot.domain.effects import DeliveryError, Effect
+from bot.domain.effects import DeliveryError, Effect, NewEffect
 from bot.domain.incident import Incident
 from bot.domain.naming import channel_name
 from bot.domain.timeline import Kind
@@ -184,19 +186,24 @@ class DeclarationService:
         """Slack made the channel: record everything that goes into it and about it."""
         now = self.clock()
         assert effect.incident_id is not None  # noqa: S101 - creations are recorded with one
-        incident = await incidents.set_channel(conn, effect.incident_id, str(result["channel"]))
+        first_ts = str(result["first_ts"]) if result.get("first_ts") else None
+        incident = await incidents.set_channel(
+            conn, effect.incident_id, str(result["channel"]), pinned_ts=first_ts
+        )
         channel, about = incident.channel_id, f"#{incident.channel_name}"
         announce = drills.announce_channel(
             incident.is_drill, self.policy.announce_channel, self.policy.drill_channel
         )
-        first = effects.post(
-            channel,
-            effects.as_message(effect.args["first"]),
-            about=f"post the first message in {about}",
-            incident_id=incident.id,
-            then_do=INITIAL_POSTED,
-        )
-        await self.dispatcher.record_here(conn, first, now=now, drill=incident.is_drill)
+        if first_ts is None:  # the creation could not post it: a post of its own, looked for first
+            first = effects.post(
+                channel,
+                effects.as_message(effect.args["first"]),
+                about=f"post the first message in {about}",
+                incident_id=incident.id,
+                then_do=INITIAL_POSTED,
+                mark=effect.id,
+            )
+            await self.dispatcher.record_here(conn, first, now=now, drill=incident.is_drill)
         setup = [
             replace(
                 effects.set_topic(channel, self.compose.topic(incident), incident_id=incident.id),
@@ -221,25 +228,29 @@ class DeclarationService:
             setup.append(
                 effects.respond(url, reply, about="answer the declarer", incident_id=incident.id)
             )
+        if first_ts is not None:  # after the topic and the invitation, as when posted on its own
+            setup.append(_pin_first(channel, first_ts, incident.id))
         await outbox.record_all(conn, setup, now=now, drill=incident.is_drill)
+        if first_ts is not None:
+            await self._tell_first_posted(conn, incident.id)
         for listener in self.set_up:
             await listener(conn, incident.id)
 
     async def initial_posted(
         self, conn: Connection, effect: Effect, result: effects.Result
     ) -> None:
-        """The first message is in the channel: keep its ts (alert digests thread under it),
-        pin it, and tell the `first_posted` listeners."""
+        """The first message, posted on its own after its channel's creation could not, is in:
+        keep its ts (alert digests thread under it) and pin it."""
         assert effect.incident_id is not None  # noqa: S101 - recorded with one
-        ts, channel = str(result["ts"]), str(result["channel"])
+        ts = str(result["ts"])
         await incidents.set_pinned_ts(conn, effect.incident_id, ts)
-        await outbox.record(
-            conn,
-            effects.pin(channel, ts, about="pin the first message", incident_id=effect.incident_id),
-            now=self.clock(),
-        )
+        pin = _pin_first(str(result["channel"]), ts, effect.incident_id)
+        await outbox.record(conn, pin, now=self.clock())
+        await self._tell_first_posted(conn, effect.incident_id)
+
+    async def _tell_first_posted(self, conn: Connection, incident_id: int) -> None:
         for listener in self.first_posted:
-            await listener(conn, effect.incident_id)
+            await listener(conn, incident_id)
 
     async def creation_refused(
         self, conn: Connection, effect: Effect, error: DeliveryError
@@ -287,3 +298,7 @@ class DeclarationService:
         first = effects.as_message(effect.args["first"])
         await self._record_creation(conn, incident, first, effect.notify, now, attempt + 1)
         return True
+
+
+def _pin_first(channel: str, ts: str, incident_id: int) -> NewEffect:
+    return effects.pin(channel, ts, about="pin the first message", incident_id=incident_id)

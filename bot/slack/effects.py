@@ -52,7 +52,7 @@ def create_channel(
     then_do: str,
     notify: dict[str, Any] | None,
 ) -> NewEffect:
-    """Create an incident's reserved channel; `first` is its first message, posted once made."""
+    """Create an incident's reserved channel and post `first` in it (see `_create_channel`)."""
     return NewEffect(
         CREATE_CHANNEL,
         {"name": name, "first": _message(first), "attempt": attempt},
@@ -74,10 +74,18 @@ def post(
     then_do: str | None = None,
     coalesce_key: str | None = None,
     notify: dict[str, Any] | None = None,
+    mark: int | None = None,
 ) -> NewEffect:
+    """A message in a channel; `mark`: the id of the effect whose attempt may have posted it
+    already (see `_post`)."""
     return NewEffect(
         "post",
-        {"channel": channel, "thread_ts": thread_ts, **_message(message)},
+        {
+            "channel": channel,
+            "thread_ts": thread_ts,
+            **_message(message),
+            **({"mark": mark} if mark is not None else {}),
+        },
         lane=lane(channel),
         about=about,
         incident_id=incident_id,
@@ -233,26 +241,44 @@ async def _look(finding: Awaitable[str | None]) -> str | None:
 
 
 async def _create_channel(slack: SlackGateway, effect: Effect) -> Result:
-    """Create the reserved channel; after a lost outcome, adopt it if the bot made it."""
+    """Create the reserved channel and post its first message in it, marked with this effect's
+    id: the person waiting for their channel waits for no transaction between the two calls.
+
+    After a lost outcome the channel is adopted if the bot made it, and the message is looked
+    for before it is posted. A first message that does not go in is left to the follow-up
+    (`first_ts` absent), which records it as a post of its own carrying this mark: the channel
+    stays made whatever happens to the message.
+    """
     name = str(effect.args["name"])
     try:
-        return {"channel": await slack.create_channel(name), "name": name}
+        made: Result = {"channel": await slack.create_channel(name), "name": name}
     except NameTaken:
         found = await slack.find_channel(name)
-        if found is not None and found.get("creator") == await slack.bot_user_id():
-            return {"channel": str(found["id"]), "name": name, "adopted": True}
-        raise
+        if found is None or found.get("creator") != await slack.bot_user_id():
+            raise
+        made = {"channel": str(found["id"]), "name": name, "adopted": True}
+    channel = str(made["channel"])
+    try:
+        ts = await slack.find_marked(channel, effect.id) if made.get("adopted") else None
+        ts = ts or await slack.post(channel, as_message(effect.args["first"]), mark=effect.id)
+    except SlackError as error:
+        log.warning("first_message_not_posted", error=error.error)
+        return made
+    return {**made, "first_ts": ts}
 
 
 async def _post(slack: SlackGateway, effect: Effect) -> Result:
+    """Post, marked with the effect's id, or with the `mark` of the effect it continues (a first
+    message its channel's creation did not get in): then an earlier attempt is looked for."""
     channel, thread_ts = str(effect.args["channel"]), effect.args.get("thread_ts")
-    if effect.maybe_done:
+    mark = int(effect.args.get("mark") or effect.id)
+    if effect.maybe_done or "mark" in effect.args:
         ts = await _look(
-            slack.find_marked(await _channel_id(slack, channel), effect.id, thread_ts=thread_ts)
+            slack.find_marked(await _channel_id(slack, channel), mark, thread_ts=thread_ts)
         )
         if ts is not None:
             return {"ts": ts, "channel": channel, "found": True}
-    ts = await slack.post(channel, as_message(effect.args), thread_ts=thread_ts, mark=effect.id)
+    ts = await slack.post(channel, as_message(effect.args), thread_ts=thread_ts, mark=mark)
     return {"ts": ts, "channel": channel}
 
 

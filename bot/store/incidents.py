@@ -134,12 +134,17 @@ async def resolve(conn: Connection, incident_id: int, resolution: str, at: datet
     return _incident(row)
 
 
-async def set_channel(conn: Connection, incident_id: int, channel_id: str) -> Incident:
-    """Slack made the reserved channel: the incident is reachable by its id from now on."""
+async def set_channel(
+    conn: Connection, incident_id: int, channel_id: str, *, pinned_ts: str | None = None
+) -> Incident:
+    """Slack made the reserved channel: the incident is reachable by its id from now on; with
+    `pinned_ts`, its first message is in it too."""
     row = await conn.fetchrow(
-        f"UPDATE incidents SET channel_id = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+        f"""UPDATE incidents SET channel_id = $2, pinned_ts = coalesce($3, pinned_ts)
+            WHERE id = $1 RETURNING {_COLUMNS}""",
         incident_id,
         channel_id,
+        pinned_ts,
     )
     return _incident(row)
 

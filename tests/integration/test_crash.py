@@ -52,6 +52,7 @@ async def _all_delivered(db: Pool) -> None:
     [
         ("conversations.create", "before"),
         ("conversations.create", "after"),
+        ("chat.postMessage", "before"),
         ("chat.postMessage", "after"),
         ("pins.add", "before"),
         ("conversations.setTopic", "after"),

@@ -152,6 +152,45 @@ async def test_a_burst_of_rate_limits_loses_nothing(bot: Sandbox, clock: FakeClo
     assert len(limited) == 8
 
 
+async def test_a_first_message_slack_failed_is_posted_later_in_the_channel_already_made(
+    bot: Sandbox, db: Pool, clock: FakeClock
+) -> None:
+    bot.slack.inject("chat.postMessage", "internal_error", status=500, times=1)
+    await bot.command("declare sev1 Checkout errors")
+    await deliver_retries(bot, clock)
+
+    (channel,) = [c for c in bot.slack.channels.values() if c.name.startswith("incident-")]
+    first = [m for m in bot.slack.messages(channel.id) if "INCIDENT:" in m.text]
+    assert len(first) == 1
+    assert channel.pins == [first[0].ts]
+    assert len([c for c in bot.slack.calls if c.method == "conversations.create"]) == 1
+    async with db.acquire() as conn:
+        row = await conn.fetchrow("SELECT channel_id, pinned_ts FROM incidents")
+    assert (row["channel_id"], row["pinned_ts"]) == (channel.id, first[0].ts)
+
+
+async def test_a_first_message_whose_answer_was_lost_is_not_posted_twice(
+    bot: Sandbox, clock: FakeClock
+) -> None:
+    cut: list[str] = []
+
+    def lose_the_first_posts_answer(method: str, moment: str) -> bool:
+        if (method, moment) != ("chat.postMessage", "after") or cut:
+            return False
+        cut.append(method)
+        return True
+
+    bot.slack.interrupt = lose_the_first_posts_answer
+    await bot.command("declare sev1 Checkout errors")
+    await deliver_retries(bot, clock)
+
+    (channel,) = [c for c in bot.slack.channels.values() if c.name.startswith("incident-")]
+    first = [m for m in bot.slack.messages(channel.id) if "INCIDENT:" in m.text]
+    assert cut
+    assert len(first) == 1
+    assert channel.pins == [first[0].ts]
+
+
 async def test_a_step_slack_refuses_is_reported_to_the_declarer(bot: Sandbox) -> None:
     bot.slack.inject("conversations.setTopic", "too_long", times=1)
     await bot.command("declare sev2 Topic trouble")
