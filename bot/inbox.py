@@ -11,7 +11,6 @@ Runs go through `Background`, so shutdown and tests wait for them as for any wor
 """
 
 import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -26,6 +25,7 @@ from bot.services.background import Background
 from bot.store import inbox
 from bot.store.db import Pool
 from bot.store.inbox import Received
+from bot.wakeup import woken
 
 log = structlog.get_logger(__name__)
 
@@ -171,8 +171,7 @@ class Inbox:
             await self.fill()
             await self._refresh_gauge()
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            await woken(self._wake, self.poll_seconds)
 
     async def _refresh_gauge(self) -> None:
         """The inbox's depth for /metrics (the sweep runs once a poll)."""

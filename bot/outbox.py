@@ -1,9 +1,13 @@
 """The dispatcher: delivers recorded effects, on any replica, through outages of any length.
 
 Each replica claims due effects (`bot.store.outbox.claim`: the oldest waiting effect of each
-lane, `SKIP LOCKED`, under a lease) and makes their calls. Then, in one transaction:
+lane, `SKIP LOCKED`, under a lease) into its free delivery slots (`concurrency`) and makes each
+call on its own, so a call Slack is slow to answer holds one slot and one lane, not the rest.
+Then, in one transaction:
 - delivered: the effect is marked done and its follow-up runs (`FollowUp.done`: the created
-  channel's first message is recorded, a post's pin, a card's ts is kept);
+  channel's set-up is recorded, a post's pin, a card's ts is kept); one with no follow-up is
+  marked done in the statement that takes the next effect of its lane, which the same replica
+  delivers on (a new channel's topic, then its invitation, then its pin);
 - Slack is unreachable, failing or rate limited: the effect waits out an exponential backoff
   (or Slack's Retry-After) and is tried again, for as long as the policy's `give_up_after`;
   the person who asked is told once that Slack is not answering and their request is saved;
@@ -17,7 +21,6 @@ clock: tests move it and call `run_due()` or `settle()`.
 """
 
 import asyncio
-import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
@@ -38,6 +41,7 @@ from bot.slack.composer import Composer
 from bot.slack.gateway import SlackError, SlackGateway
 from bot.store import incidents, outbox
 from bot.store.db import Connection, Pool, listening
+from bot.wakeup import woken
 
 log = structlog.get_logger(__name__)
 
@@ -110,6 +114,9 @@ class Dispatcher:
         self.deliverers: dict[str, Deliverer] = {}
         """Effects for other systems, by method; every other method is Slack's."""
         self._wake = asyncio.Event()
+        self._delivering = 0
+        """Deliveries this replica's loop started and that have not ended (its slots in use)."""
+        self._ended = asyncio.Event()
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
         self._failing = False
@@ -157,21 +164,44 @@ class Dispatcher:
             claimed.append(mine)
 
     async def run_due(self) -> int:
-        """Claim and deliver every effect due now, lane head after lane head; how many."""
+        """Deliver every effect due now and wait for each, lane after lane (tests, `settle`);
+        how many were claimed."""
         total = 0
         while True:
-            async with self.pool.acquire() as conn:
-                claimed = await outbox.claim(
-                    conn,
-                    now=self.clock(),
-                    lease=self.lease,
-                    limit=self.concurrency,
-                    owner=self.owner,
-                )
-            if not claimed:
+            self._ended.clear()
+            started = await self._start_due()
+            total += started
+            if not started and not self._delivering:
                 return total
-            await asyncio.gather(*(self._deliver(effect) for effect in claimed))
-            total += len(claimed)
+            if self._delivering:
+                await self._ended.wait()
+
+    async def _start_due(self) -> int:
+        """Claim due effects into this replica's free delivery slots and start each; how many.
+
+        A delivery runs on its own: one that Slack is slow to answer holds its slot (and its
+        lane), not the others, and a slot is filled again as soon as one frees."""
+        free = self.concurrency - self._delivering
+        if free <= 0:
+            return 0
+        async with self.pool.acquire() as conn:
+            claimed = await outbox.claim(
+                conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
+            )
+        for effect in claimed:
+            self._delivering += 1
+            self.background.start(self._deliver_in_slot(effect), name=f"outbox:{effect.method}")
+        return len(claimed)
+
+    async def _deliver_in_slot(self, effect: Effect) -> None:
+        try:
+            await self._deliver(effect)
+        finally:
+            full = self._delivering >= self.concurrency
+            self._delivering -= 1
+            self._ended.set()
+            if full:  # more may be due than there were slots: look again
+                self._wake.set()
 
     async def settle(self) -> None:
         """Deliver until nothing is due or being delivered by any replica (tests, the demo);
@@ -184,6 +214,14 @@ class Dispatcher:
             await asyncio.sleep(0.005)  # another delivery is in flight: let it finish
 
     async def _deliver(self, effect: Effect) -> None:
+        """Deliver `effect`, then each next effect of its lane taken on finishing it."""
+        following: Effect | None = effect
+        while following is not None:
+            following = await self._deliver_one(following)
+
+    async def _deliver_one(self, effect: Effect) -> Effect | None:
+        """Make one effect's call and settle it; the next effect of its lane, if this replica
+        took it."""
         structlog.contextvars.bind_contextvars(effect=effect.id, incident_id=effect.incident_id)
         try:
             deliverer = self.deliverers.get(effect.method)
@@ -193,17 +231,22 @@ class Dispatcher:
                 result = await effects.deliver(self.slack, effect)
         except DeliveryError as error:
             await self._failed(effect, error)
+            self._wake.set()  # a retry's due time, or a lane given up and free: look again
+            return None
         else:
-            await self._delivered(effect, result)
+            return await self._delivered(effect, result)
         finally:
             structlog.contextvars.unbind_contextvars("effect", "incident_id")
 
-    async def _delivered(self, effect: Effect, result: effects.Result) -> None:
+    async def _delivered(self, effect: Effect, result: effects.Result) -> Effect | None:
         now = self.clock()
         follow_up = self.follow_ups.get(effect.then_do or "")
+        following: Effect | None = None
         async with self.pool.acquire() as conn:
             if follow_up is None and not self._failing:  # one statement: no transaction needed
-                await outbox.finish(conn, effect.id, now=now, result=result)
+                _, following = await outbox.finish_and_take_next(
+                    conn, effect.id, now=now, result=result, lease=self.lease, owner=self.owner
+                )
             else:
                 async with self.transaction(conn):
                     if await outbox.finish(conn, effect.id, now=now, result=result) and follow_up:
@@ -211,9 +254,11 @@ class Dispatcher:
                     if self._failing:
                         self._failing = False
                         await outbox.bring_forward(conn, now=now)
+                self._wake.set()  # its lane's next effect, and whatever was brought forward
         self.metrics.deliveries.labels(effect.method, "delivered").inc()
         if effect.attempts > 1:
             log.info("effect_delivered_late", method=effect.method, attempts=effect.attempts)
+        return following
 
     async def _failed(self, effect: Effect, error: DeliveryError) -> None:
         now = self.clock()
@@ -308,7 +353,7 @@ class Dispatcher:
         async with listening(self.pool, outbox.WAKE_CHANNEL, self._notified):
             while True:
                 self._wake.clear()
-                await self.run_due()
+                await self._start_due()
                 await self._refresh_gauges()
                 if not self._wake.is_set():  # nothing recorded meanwhile: wait for what is
                     await self._sleep_until_next()
@@ -335,8 +380,7 @@ class Dispatcher:
         if pause <= 0:
             return
         self.sleeping.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=min(pause, self.max_sleep))
+        await woken(self._wake, min(pause, self.max_sleep))
         self.sleeping.clear()
 
 

@@ -10,7 +10,6 @@ Time comes from the injected clock: tests move it and call `run_due()` instead o
 """
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from bot.domain.clock import Clock
 from bot.store import jobs
 from bot.store.db import Pool, listening
 from bot.store.jobs import Job
+from bot.wakeup import woken
 
 log = structlog.get_logger(__name__)
 
@@ -154,7 +154,6 @@ class Scheduler:
             pause = min(max(pause, self.min_sleep), self.max_sleep)
             self._until = self.clock() + timedelta(seconds=pause)
             self.sleeping.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+            await woken(self._wake, pause)
             self.sleeping.clear()
         self._until = None

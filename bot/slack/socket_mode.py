@@ -11,7 +11,6 @@ reports.
 """
 
 import asyncio
-import contextlib
 import logging
 import random
 import sys
@@ -25,6 +24,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.backoff import retry_delay
+from bot.wakeup import woken
 
 log = structlog.get_logger(__name__)
 
@@ -149,8 +149,7 @@ class SocketModeLink:
         """Return once the socket is lost: closed by Slack (wakes at once) or gone stale."""
         while await self.client.is_connected():
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.check_every)
+            await woken(self._wake, self.check_every)
 
     async def _woken(self, message: WSMessage) -> None:
         self._wake.set()

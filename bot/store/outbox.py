@@ -30,6 +30,11 @@ def _effect(row: asyncpg.Record) -> Effect:
     return Effect(**dict(row))
 
 
+def _claimed(row: asyncpg.Record) -> Effect:
+    """The effect in a row that carries other columns too."""
+    return Effect(**{name: row[name] for name in _COLUMNS.split(", ")})
+
+
 async def record(
     conn: Connection, effect: NewEffect, *, now: datetime, due_at: datetime | None = None
 ) -> int | None:
@@ -193,7 +198,7 @@ async def record_claimed(
     assert row is not None  # noqa: S101 - the INSERT … SELECT of one row always adds it
     if row["state"] != "running":
         return None
-    return Effect(**{name: row[name] for name in _COLUMNS.split(", ")})
+    return _claimed(row)
 
 
 async def is_waiting(conn: Connection, coalesce_key: str) -> bool:
@@ -260,6 +265,47 @@ async def finish(
         result,
     )
     return status.endswith(" 1")
+
+
+async def finish_and_take_next(
+    conn: Connection,
+    effect_id: int,
+    *,
+    now: datetime,
+    result: dict[str, Any],
+    lease: timedelta,
+    owner: int | None,
+) -> tuple[bool, Effect | None]:
+    """`finish`, and in the same statement claim the next effect of its lane for `owner` when
+    that one is due: the replica that held the lane delivers on down it, with no wake-up or
+    claim between (a new channel's topic, invitation and pin). The next is the lane's oldest
+    waiting effect, or nothing — never a later one past it. Whether this replica still held the
+    finished effect, and the next one it took."""
+    row = await conn.fetchrow(
+        f"""WITH done AS (
+                UPDATE outbox SET state = 'done', done_at = $2, result = $3,
+                                  leased_until = NULL, last_error = NULL
+                WHERE id = $1 AND state = 'running'
+                RETURNING lane),
+            next AS (
+                UPDATE outbox SET state = 'running', attempts = attempts + 1,
+                                  leased_until = $2::timestamptz + $4::interval, claimed_by = $5
+                WHERE id = (SELECT waiting.id FROM outbox waiting JOIN done USING (lane)
+                            WHERE waiting.state = 'pending' AND waiting.id > $1
+                            ORDER BY waiting.id LIMIT 1)
+                  AND state = 'pending' AND due_at <= $2
+                RETURNING {_COLUMNS})
+            SELECT EXISTS (SELECT 1 FROM done) AS finished, next.*
+            FROM (SELECT 1) AS one LEFT JOIN next ON true""",
+        effect_id,
+        now,
+        result,
+        lease,
+        owner,
+    )
+    assert row is not None  # noqa: S101 - the outer SELECT always has its one row
+    taken = _claimed(row) if row["id"] is not None else None
+    return bool(row["finished"]), taken
 
 
 async def retry(

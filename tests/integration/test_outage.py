@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Policy
 from bot.demo.sandbox import Sandbox, sandbox
-from bot.demo.standin import Channel, OutageMode
+from bot.demo.standin import Channel, OutageMode, SlackStandIn
 from bot.services.container import open_services
 from tests.conftest import FakeClock
 from tests.integration.helpers import deliver_retries, message_in
@@ -118,3 +118,32 @@ async def test_two_replicas_deliver_each_effect_once(bot: Sandbox, clock: FakeCl
         notes = [m.text for m in bot.slack.messages(channel.id) if "step" in m.text]
         assert len(notes) == 5
         assert [n for n in range(5) if any(f"step {n}" in t for t in notes)] == list(range(5))
+
+
+async def test_a_call_slack_is_slow_to_answer_holds_up_only_its_own_channel(
+    bot: Sandbox,
+) -> None:
+    held = bot.slack.hold("pins.add")
+    first = await bot.command("declare sev1 Checkout errors")
+    assert first.status == 200
+    await bot.slack.wait_for(lambda s: s.held_calls["pins.add"] == 1)
+
+    second = await bot.command("declare sev2 Search is slow", user="bob")
+    assert second.status == 200
+
+    def second_set_up(slack: SlackStandIn) -> bool:
+        channel = slack.channel("incident-20261124-002")
+        return bool(
+            channel
+            and channel.topic
+            and slack.resolve_user("bob") in channel.members
+            and any("Search is slow" in m.text for m in slack.messages("incidents"))
+        )
+
+    await bot.slack.wait_for(second_set_up, timeout=5)
+    assert not any(c.pins for c in bot.slack.channels.values())
+
+    held.set()
+    await bot.settle()
+    channels = [c for c in bot.slack.channels.values() if c.name.startswith("incident-")]
+    assert sorted(len(c.pins) for c in channels) == [1, 1]

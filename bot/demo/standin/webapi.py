@@ -13,7 +13,7 @@ import logging
 import math
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
@@ -81,6 +81,9 @@ class SlackStandIn(Workspace):
         self.response_urls: dict[str, ResponseUrl] = {}
         self.bus = EventBus(signing_secret, timeout=delivery_timeout, notify=self.changed)
         self._faults: list[Fault] = []
+        self._held: dict[str, asyncio.Event] = {}
+        self.held_calls: Counter[str] = Counter()
+        """How many calls of each held method arrived while it was held (see `hold`)."""
         self.interrupt: Callable[[str, str], bool] | None = None
         """Called with (method, "before") before a Web API call is applied and (method,
         "after") once it is; True cuts the connection there, unanswered — what a client that
@@ -181,6 +184,19 @@ class SlackStandIn(Workspace):
         code = status if status is not None else (429 if error == "ratelimited" else 200)
         self._faults.append(Fault(method, error, code, retry_after, times))
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Leave calls of ``method`` (a Web API method, or ``response_url``) unanswered until
+        the returned event is set: Slack slow to answer one thing, the rest answered as usual.
+        The calls are then applied and answered as if they had just arrived."""
+        return self._held.setdefault(method, asyncio.Event())
+
+    async def _wait_if_held(self, method: str) -> None:
+        held = self._held.get(method)
+        if held is not None and not held.is_set():
+            self.held_calls[method] += 1
+            self.changed()
+            await held.wait()
+
     def outage(self, seconds: float | None = None, mode: OutageMode = "http_503") -> None:
         """Take Slack down for ``seconds`` on :attr:`monotonic` (None: until :meth:`end_outage`).
 
@@ -270,6 +286,7 @@ class SlackStandIn(Workspace):
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        await self._wait_if_held(method)
         values = dict(request.query)
         malformed = False
         try:
@@ -391,6 +408,7 @@ class SlackStandIn(Workspace):
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
     async def _response(self, request: web.Request) -> web.Response:
+        await self._wait_if_held("response_url")
         down = self._unavailable(request, "response_url", Params({}))
         if down is not None:
             return down
