@@ -116,6 +116,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._delivering = 0
         """Deliveries this replica's loop started and that have not ended (its slots in use)."""
+        self._more_waiting = False
+        """Whether the last claim took as many as there were free slots: more may be due."""
         self._ended = asyncio.Event()
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
@@ -183,11 +185,13 @@ class Dispatcher:
         lane), not the others, and a slot is filled again as soon as one frees."""
         free = self.concurrency - self._delivering
         if free <= 0:
+            self._more_waiting = True
             return 0
         async with self.pool.acquire() as conn:
             claimed = await outbox.claim(
                 conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
             )
+        self._more_waiting = len(claimed) == free
         for effect in claimed:
             self._delivering += 1
             self.background.start(self._deliver_in_slot(effect), name=f"outbox:{effect.method}")
@@ -197,10 +201,9 @@ class Dispatcher:
         try:
             await self._deliver(effect)
         finally:
-            full = self._delivering >= self.concurrency
             self._delivering -= 1
             self._ended.set()
-            if full:  # more may be due than there were slots: look again
+            if self._more_waiting:  # the last claim filled every free slot: look again
                 self._wake.set()
 
     async def settle(self) -> None:

@@ -79,3 +79,51 @@ async def test_an_effect_behind_another_in_its_lane_is_not_claimed_at_once(
         ("earlier", "pending"),
         ("later", "pending"),
     ]
+
+
+async def test_finishing_an_effect_takes_the_next_of_its_lane_and_only_that_one(
+    db: Pool, clock: FakeClock
+) -> None:
+    lease = timedelta(minutes=1)
+    async with db.acquire() as conn:
+        owner = conn.get_server_pid()
+        topic, invite, pin = await outbox.record_all(
+            conn,
+            [_post("channel:CSETUP", text) for text in ("topic", "invite", "pin")],
+            now=clock(),
+        )
+        await outbox.record_all(conn, [_post("channel:COTHER", "elsewhere")], now=clock())
+        (head,) = [
+            e
+            for e in await outbox.claim(conn, now=clock(), lease=lease, limit=10, owner=owner)
+            if e.lane == "channel:CSETUP"
+        ]
+        assert head.id == topic
+
+        finished, following = await outbox.finish_and_take_next(
+            conn, topic, now=clock(), result={}, lease=lease, owner=owner
+        )
+        assert finished
+        assert following is not None
+        assert (following.id, following.attempts) == (invite, 1)
+        # Taken: no other replica's claim gets it (the lane's other effects wait behind it).
+        assert not [
+            e
+            for e in await outbox.claim(conn, now=clock(), lease=lease, limit=10, owner=None)
+            if e.lane == "channel:CSETUP"
+        ]
+
+        # Finishing it again (a replica that lost it) takes nothing.
+        assert await outbox.finish_and_take_next(
+            conn, topic, now=clock(), result={}, lease=lease, owner=owner
+        ) == (False, None)
+
+        # The lane's next effect waits out a backoff: nothing behind it is taken past it.
+        await conn.execute(
+            "UPDATE outbox SET due_at = $2 WHERE id = $1", pin, clock() + timedelta(minutes=5)
+        )
+        later = await outbox.record(conn, _post("channel:CSETUP", "later"), now=clock())
+        assert later is not None
+        assert await outbox.finish_and_take_next(
+            conn, invite, now=clock(), result={}, lease=lease, owner=owner
+        ) == (True, None)
