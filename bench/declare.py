@@ -8,7 +8,12 @@ the stand-in receiving the `chat.postMessage` of the first message into the new 
 message's ts is the stand-in's clock when it took the call). Prints p50/p99/max of that, of the
 ack, and the throughput (declarations whose first message is in, per second).
 
-    .venv/bin/python -m bench.declare [--declarations 200] [--concurrency 5]
+    .venv/bin/python -m bench.declare [--declarations 200] [--concurrency 5] [--gap-ms 0]
+
+`--gap-ms` waits that long after each first message before the next declaration is sent: with
+`--concurrency 1 --gap-ms 10` each declaration meets an idle bot (the previous one's set-up —
+pin, topic, invitation, announcement, answer — is delivered by then), which times one
+declaration; without a gap the next one shares the bot with that set-up.
 
 Run with `BENCH_BOT_SOURCE=/path/to/checkout` to time another checkout's bot (bench/harness.py).
 """
@@ -27,7 +32,9 @@ from bot.demo.standin import SlackSender, SlackStandIn
 from bot.demo.standin.state import BOT_USER_ID
 from bot.store.db import start_embedded
 
-WARM_UP = 5
+WARM_UP = 20
+"""Declarations before the clock starts: each of the pool's ten connections prepares a statement the
+first time it runs it, and five left the first timed ones paying for that."""
 TITLE = "Declaration {n} of the benchmark"
 
 
@@ -118,7 +125,12 @@ def split(timings: list[Timing], calls: CallTimes) -> tuple[list[float], list[fl
 
 
 async def measure(
-    slack: SlackStandIn, watcher: FirstMessages, bot_pid: int, declarations: int, concurrency: int
+    slack: SlackStandIn,
+    watcher: FirstMessages,
+    bot_pid: int,
+    declarations: int,
+    concurrency: int,
+    gap: float,
 ) -> tuple[list[Timing], float, float]:
     """Warm up, then declare `declarations` times, `concurrency` at a time; with the wall time
     and the bot's CPU seconds."""
@@ -129,14 +141,16 @@ async def measure(
 
     async def one(n: int) -> Timing:
         async with gate:
-            return await declare(sender, watcher, n)
+            timing = await declare(sender, watcher, n)
+            await asyncio.sleep(gap)  # a gap between declarations, not a wait for something
+            return timing
 
     started, cpu_before = time.perf_counter(), cpu_seconds(bot_pid)
     timings = await asyncio.gather(*(one(n) for n in range(declarations)))
     return timings, time.perf_counter() - started, cpu_seconds(bot_pid) - cpu_before
 
 
-async def main(declarations: int, concurrency: int, port: int) -> None:
+async def main(declarations: int, concurrency: int, gap_ms: float, port: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database_url = (
             os.environ.get("DATABASE_URL") or start_embedded(Path(scratch) / "pg").get_uri()
@@ -150,7 +164,7 @@ async def main(declarations: int, concurrency: int, port: int) -> None:
             try:
                 rss_before = rss_mib(bot.pid)
                 timings, wall, bot_cpu = await measure(
-                    slack, watcher, bot.pid, declarations, concurrency
+                    slack, watcher, bot.pid, declarations, concurrency, gap_ms / 1000
                 )
                 rss_after = rss_mib(bot.pid)
                 to_create, to_post = split(timings, calls)
@@ -159,7 +173,7 @@ async def main(declarations: int, concurrency: int, port: int) -> None:
                     task.cancel()
                 bot.terminate()
                 await bot.wait()
-    print(f"declarations: {declarations}, concurrency: {concurrency}")
+    print(f"declarations: {declarations}, concurrency: {concurrency}, gap: {gap_ms:g} ms")
     print(summary("declare → first message in its channel, ms", [t.first_ms for t in timings]))
     print(summary("  of which declare → conversations.create reaches Slack", to_create))
     print(summary("  and conversations.create → the first message reaches Slack", to_post))
@@ -182,6 +196,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--declarations", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=5)
+    parser.add_argument("--gap-ms", type=float, default=0.0)
     parser.add_argument("--port", type=int, default=3923)
     args = parser.parse_args()
-    asyncio.run(main(args.declarations, args.concurrency, args.port))
+    asyncio.run(main(args.declarations, args.concurrency, args.gap_ms, args.port))

@@ -69,3 +69,5 @@ class ResponseUrl:
     message_ts: str | None
     created: float
     uses: int = 0
+    first_used: float | None = None
+    """When the bot first posted to it (the stand-in's clock): when the person saw an answer."""

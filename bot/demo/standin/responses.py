@@ -45,6 +45,8 @@ async def handle_response_url(slack: SlackStandIn, request: web.Request) -> tupl
     if not isinstance(body, dict):
         return _refuse("invalid_payload", 400)
     url.uses += 1
+    if url.first_used is None:
+        url.first_used = slack.now()
     text = str(body.get("text") or "")
     raw_blocks = body.get("blocks")
     blocks = raw_blocks if isinstance(raw_blocks, list) else None
