@@ -1,9 +1,9 @@
 """The dispatcher: delivers recorded effects, on any replica, through outages of any length.
 
-Each replica claims due effects (`bot.store.outbox.claim`: the oldest waiting effect of each
-lane, `SKIP LOCKED`, under a lease) into its free delivery slots (`concurrency`) and makes each
-call on its own, so a call Slack is slow to answer holds one slot and one lane, not the rest.
-Then, in one transaction:
+Each replica claims due effects in batches (`bot.store.outbox.claim`: the oldest waiting
+effect of each lane, `SKIP LOCKED`, under a lease) and makes their calls, each in a slot of its
+own: a call Slack is slow to answer outlasts its batch and holds its slot and its lane, not the
+others. Then, in one transaction:
 - delivered: the effect is marked done and its follow-up runs (`FollowUp.done`: the created
   channel's set-up is recorded, a post's pin, a card's ts is kept); one with no follow-up is
   marked done in the statement that takes the next effect of its lane, which the same replica
@@ -98,6 +98,7 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         concurrency: int = 16,
         max_sleep: float = 30.0,
+        patience: float = 1.0,
     ) -> None:
         self.pool = pool
         self.slack = slack
@@ -114,11 +115,11 @@ class Dispatcher:
         self.deliverers: dict[str, Deliverer] = {}
         """Effects for other systems, by method; every other method is Slack's."""
         self._wake = asyncio.Event()
-        self._delivering = 0
-        """Deliveries this replica's loop started and that have not ended (its slots in use)."""
-        self._more_waiting = False
-        """Whether the last claim took as many as there were free slots: more may be due."""
-        self._ended = asyncio.Event()
+        self.patience = patience
+        self._delivering: set[asyncio.Task[None]] = set()
+        """This replica's deliveries in flight: one slot each, `concurrency` slots."""
+        self._slow: set[asyncio.Task[None]] = set()
+        """Deliveries that outlasted their batch's `patience`."""
         self.owner: int | None = None
         """This replica's presence pid (`bot.store.db.presence`), set while the app runs."""
         self._failing = False
@@ -166,45 +167,43 @@ class Dispatcher:
             claimed.append(mine)
 
     async def run_due(self) -> int:
-        """Deliver every effect due now and wait for each, lane after lane (tests, `settle`);
-        how many were claimed."""
+        """Claim and deliver every effect due now, batch after batch; how many were claimed.
+
+        Each batch is waited for, so that what it frees (a lane's next effect) is claimed with
+        the next batch, in one statement. A delivery still running after `patience` — Slack slow
+        to answer it — goes on in its slot, and the next batch is claimed around it: it holds
+        up its own lane, not the others."""
         total = 0
         while True:
-            self._ended.clear()
-            started = await self._start_due()
-            total += started
-            if not started and not self._delivering:
+            free = self.concurrency - len(self._delivering)
+            claimed: list[Effect] = []
+            if free > 0:
+                async with self.pool.acquire() as conn:
+                    claimed = await outbox.claim(
+                        conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
+                    )
+            if not claimed:
                 return total
-            if self._delivering:
-                await self._ended.wait()
+            total += len(claimed)
+            batch = {self._start(effect) for effect in claimed}
+            done, slow = await asyncio.wait(batch, timeout=self.patience)
+            self._slow |= slow
+            for task in done:
+                task.result()  # a failure outside Slack's (the database) ends the run
 
-    async def _start_due(self) -> int:
-        """Claim due effects into this replica's free delivery slots and start each; how many.
+    def _start(self, effect: Effect) -> "asyncio.Task[None]":
+        task = asyncio.create_task(self._deliver(effect), name=f"outbox:{effect.method}")
+        self._delivering.add(task)
+        task.add_done_callback(self._ended)
+        return task
 
-        A delivery runs on its own: one that Slack is slow to answer holds its slot (and its
-        lane), not the others, and a slot is filled again as soon as one frees."""
-        free = self.concurrency - self._delivering
-        if free <= 0:
-            self._more_waiting = True
-            return 0
-        async with self.pool.acquire() as conn:
-            claimed = await outbox.claim(
-                conn, now=self.clock(), lease=self.lease, limit=free, owner=self.owner
-            )
-        self._more_waiting = len(claimed) == free
-        for effect in claimed:
-            self._delivering += 1
-            self.background.start(self._deliver_in_slot(effect), name=f"outbox:{effect.method}")
-        return len(claimed)
-
-    async def _deliver_in_slot(self, effect: Effect) -> None:
-        try:
-            await self._deliver(effect)
-        finally:
-            self._delivering -= 1
-            self._ended.set()
-            if self._more_waiting:  # the last claim filled every free slot: look again
-                self._wake.set()
+    def _ended(self, task: "asyncio.Task[None]") -> None:
+        self._delivering.discard(task)
+        if task in self._slow:  # its slot is free and its lane moved on: look again
+            self._slow.discard(task)
+            self._wake.set()
+            if not task.cancelled() and task.exception() is not None:
+                log.error("delivery_failed", task=task.get_name(), exc_info=task.exception())
 
     async def settle(self) -> None:
         """Deliver until nothing is due or being delivered by any replica (tests, the demo);
@@ -234,7 +233,6 @@ class Dispatcher:
                 result = await effects.deliver(self.slack, effect)
         except DeliveryError as error:
             await self._failed(effect, error)
-            self._wake.set()  # a retry's due time, or a lane given up and free: look again
             return None
         else:
             return await self._delivered(effect, result)
@@ -257,7 +255,6 @@ class Dispatcher:
                     if self._failing:
                         self._failing = False
                         await outbox.bring_forward(conn, now=now)
-                self._wake.set()  # its lane's next effect, and whatever was brought forward
         self.metrics.deliveries.labels(effect.method, "delivered").inc()
         if effect.attempts > 1:
             log.info("effect_delivered_late", method=effect.method, attempts=effect.attempts)
@@ -353,13 +350,18 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         """Deliver due effects, then sleep until the next is due or a NOTIFY says one was added."""
-        async with listening(self.pool, outbox.WAKE_CHANNEL, self._notified):
-            while True:
-                self._wake.clear()
-                await self._start_due()
-                await self._refresh_gauges()
-                if not self._wake.is_set():  # nothing recorded meanwhile: wait for what is
-                    await self._sleep_until_next()
+        try:
+            async with listening(self.pool, outbox.WAKE_CHANNEL, self._notified):
+                while True:
+                    self._wake.clear()
+                    await self.run_due()
+                    await self._refresh_gauges()
+                    if not self._wake.is_set():  # nothing recorded meanwhile: wait for what is
+                        await self._sleep_until_next()
+        except asyncio.CancelledError:  # shutdown: what they claimed goes to the next claim
+            for task in self._delivering:
+                task.cancel()
+            raise
 
     def _notified(self, *_: object) -> None:
         self._wake.set()
