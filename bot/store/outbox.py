@@ -227,7 +227,11 @@ async def claim(
     conn: Connection, *, now: datetime, lease: timedelta, limit: int, owner: int | None
 ) -> list[Effect]:
     """Take up to `limit` due effects, each the oldest waiting one of its lane, for `owner`
-    (a replica's presence pid); an effect whose claimer is gone is taken over (`ABANDONED`)."""
+    (a replica's presence pid); an effect whose claimer is gone is taken over (`ABANDONED`).
+
+    Effects are looked at oldest first. A waiting one in a lane that a live replica is
+    delivering is behind that delivery: it is passed over by a hash look-up of those few lanes,
+    not by the probe that finds its elders (a lane thousands deep would cost thousands)."""
     rows = await conn.fetch(
         f"""UPDATE outbox SET state = 'running', attempts = attempts + 1,
                               maybe_done = maybe_done OR state = 'running',
@@ -236,6 +240,8 @@ async def claim(
                 SELECT o.id FROM outbox o
                 WHERE o.due_at <= $1
                   AND (o.state = 'pending' OR (o.state = 'running' AND {ABANDONED}))
+                  AND NOT (o.state = 'pending' AND o.lane IN (
+                      SELECT lane FROM outbox WHERE state = 'running' AND NOT {ABANDONED}))
                   AND NOT EXISTS (
                       SELECT 1 FROM outbox earlier
                       WHERE earlier.lane = o.lane AND earlier.id < o.id
@@ -291,7 +297,7 @@ async def finish_and_take_next(
                 UPDATE outbox SET state = 'running', attempts = attempts + 1,
                                   leased_until = $2::timestamptz + $4::interval, claimed_by = $5
                 WHERE id = (SELECT waiting.id FROM outbox waiting JOIN done USING (lane)
-                            WHERE waiting.state = 'pending' AND waiting.id > $1
+                            WHERE waiting.state = 'pending'
                             ORDER BY waiting.id LIMIT 1)
                   AND state = 'pending' AND due_at <= $2
                 RETURNING {_COLUMNS})

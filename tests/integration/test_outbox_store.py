@@ -127,3 +127,61 @@ async def test_finishing_an_effect_takes_the_next_of_its_lane_and_only_that_one(
         assert await outbox.finish_and_take_next(
             conn, invite, now=clock(), result={}, lease=lease, owner=owner
         ) == (True, None)
+
+
+async def test_a_lane_being_delivered_keeps_its_waiting_effects_and_passes_to_other_lanes(
+    db: Pool, clock: FakeClock
+) -> None:
+    lease = timedelta(minutes=1)
+    async with db.acquire() as conn:
+        owner = conn.get_server_pid()
+        deep = await outbox.record_all(
+            conn, [_post("channel:CDEEP", f"escalation {n}") for n in range(30)], now=clock()
+        )
+        (other,) = await outbox.record_all(conn, [_post("channel:CSHALLOW", "x")], now=clock())
+
+        async def claim_one() -> list[int]:
+            taken = await outbox.claim(conn, now=clock(), lease=lease, limit=1, owner=owner)
+            return [e.id for e in taken if e.lane in ("channel:CDEEP", "channel:CSHALLOW")]
+
+        assert await claim_one() == [deep[0]]
+        # The oldest waiting effects are the deep lane's, behind the one being delivered.
+        assert await claim_one() == [other]
+        assert await claim_one() == []
+
+        # The replica's leases lapse: its deliveries are taken over, and still only those.
+        clock.advance(minutes=2)
+        taken = await outbox.claim(conn, now=clock(), lease=lease, limit=10, owner=owner)
+        assert [(e.id, e.attempts, e.maybe_done) for e in taken] == [
+            (deep[0], 2, True),
+            (other, 2, True),
+        ]
+
+
+async def test_an_effect_committed_after_a_later_one_of_its_lane_was_claimed_waits_for_it(
+    db: Pool, clock: FakeClock
+) -> None:
+    """Ids come from a sequence, so a transaction can commit an older id after a newer one of
+    the same lane was claimed. The older one waits for that delivery, then goes next."""
+    lease = timedelta(minutes=1)
+    async with db.acquire() as conn:
+        owner = conn.get_server_pid()
+        older, newer = await outbox.record_all(
+            conn, [_post("channel:CLATE", "older"), _post("channel:CLATE", "newer")], now=clock()
+        )
+        assert older is not None and newer is not None
+        await conn.execute(  # as if `newer` had been claimed before `older` was committed
+            "UPDATE outbox SET state = 'running', attempts = 1, leased_until = $2, claimed_by = $3"
+            " WHERE id = $1",
+            newer,
+            clock() + lease,
+            owner,
+        )
+        assert not await outbox.claim(conn, now=clock(), lease=lease, limit=10, owner=owner)
+
+        finished, following = await outbox.finish_and_take_next(
+            conn, newer, now=clock(), result={}, lease=lease, owner=owner
+        )
+        assert finished
+        assert following is not None
+        assert following.id == older
