@@ -229,9 +229,11 @@ class Reminders:
         announce = drills.announce_channel(
             incident.is_drill, self.policy.announce_channel, self.policy.drill_channel
         )
-        for channel in filter(None, (incident.channel_id, announce)):
-            post = effects.post(channel, message, about=about, incident_id=incident.id)
-            await outbox.record(conn, post, now=self.clock())
+        posts = [
+            effects.post(channel, message, about=about, incident_id=incident.id)
+            for channel in filter(None, (incident.channel_id, announce))
+        ]
+        await outbox.record_all(conn, posts, now=self.clock(), drill=incident.is_drill)
 
     async def snooze(self, channel_id: str, user_id: str, minutes: int, reminder: str) -> None:
         """Push the next reminder `minutes` out; a posted update still re-arms it as usual."""

@@ -6,7 +6,7 @@ Claims take `FOR UPDATE SKIP LOCKED` under a lease; a replica that dies mid-deli
 lease lapse and another takes the effect over, knowing its outcome is unknown (`attempts > 1`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,8 +53,15 @@ async def record_all(
     drill: bool | None = None,
 ) -> list[int | None]:
     """Record effects in one statement, in this order (a lane delivers them in it); their ids,
-    None for one whose coalesce key is already waiting."""
-    new = await _drills_marked(conn, new, drill)
+    None for one whose coalesce key is already waiting.
+
+    `drill` says whether their incident is a drill, when the caller knows it. Otherwise, in a
+    transaction, the statement also says which of the rows it added are about a drill, and only
+    those (drills are rare) are written again, marked, before the commit lets anyone deliver
+    them; outside one they are looked up first (see `_drills_marked`)."""
+    mark_after = drill is None and conn.is_in_transaction()
+    if not mark_after:
+        new = await _drills_marked(conn, new, drill)
     rows = await conn.fetch(
         """WITH added AS (
                INSERT INTO outbox (lane, incident_id, method, args, about, then_do, coalesce_key,
@@ -68,8 +75,10 @@ async def record_all(
                ORDER BY position
                ON CONFLICT (coalesce_key) WHERE state IN ('pending', 'running')
                    AND coalesce_key IS NOT NULL
-               DO NOTHING RETURNING id, coalesce_key)
-           SELECT id, coalesce_key FROM added, pg_notify($11, '')""",
+               DO NOTHING RETURNING id, coalesce_key, incident_id)
+           SELECT added.id, added.coalesce_key, coalesce(about.drill, false) AS drill
+           FROM added LEFT JOIN incidents about ON about.id = added.incident_id
+                CROSS JOIN pg_notify($11, '')""",
         [e.lane for e in new],
         [e.incident_id for e in new],
         [e.method for e in new],
@@ -82,8 +91,28 @@ async def record_all(
         due_at or now,
         WAKE_CHANNEL,
     )
-    added = sorted((row["id"], row["coalesce_key"]) for row in rows)
-    return _ids_in_order(new, added)
+    ids = _ids_in_order(new, sorted((row["id"], row["coalesce_key"]) for row in rows))
+    if mark_after:
+        about_drills = {row["id"] for row in rows if row["drill"]}
+        await _mark_recorded(
+            conn, [(i, e) for i, e in zip(ids, new, strict=True) if i in about_drills]
+        )
+    return ids
+
+
+async def _mark_recorded(
+    conn: Connection, recorded: Sequence[tuple[int | None, NewEffect]]
+) -> None:
+    """Write again, marked DRILL, effects just recorded unmarked (in the same transaction)."""
+    if not recorded:
+        return
+    await conn.execute(
+        """UPDATE outbox SET args = marked.args
+           FROM unnest($1::bigint[], $2::jsonb[]) AS marked (id, args)
+           WHERE outbox.id = marked.id""",
+        [effect_id for effect_id, _ in recorded],
+        [drills.marked(effect.method, effect.args) for _, effect in recorded],
+    )
 
 
 async def _drills_marked(
@@ -97,6 +126,10 @@ async def _drills_marked(
         about_drills = about if drill else set()
     else:
         about_drills = await incidents.drills_among(conn, about) if about else set()
+    return _marked(new, about_drills)
+
+
+def _marked(new: Sequence[NewEffect], about_drills: Collection[int | None]) -> Sequence[NewEffect]:
     if not about_drills:
         return new
     return [
