@@ -169,7 +169,8 @@ async def test_an_effect_committed_after_a_later_one_of_its_lane_was_claimed_wai
         older, newer = await outbox.record_all(
             conn, [_post("channel:CLATE", "older"), _post("channel:CLATE", "newer")], now=clock()
         )
-        assert older is not None and newer is not None
+        assert older is not None
+        assert newer is not None
         await conn.execute(  # as if `newer` had been claimed before `older` was committed
             "UPDATE outbox SET state = 'running', attempts = 1, leased_until = $2, claimed_by = $3"
             " WHERE id = $1",
