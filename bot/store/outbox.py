@@ -6,7 +6,7 @@ Claims take `FOR UPDATE SKIP LOCKED` under a lease; a replica that dies mid-deli
 lease lapse and another takes the effect over, knowing its outcome is unknown (`attempts > 1`).
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,10 +126,6 @@ async def _drills_marked(
         about_drills = about if drill else set()
     else:
         about_drills = await incidents.drills_among(conn, about) if about else set()
-    return _marked(new, about_drills)
-
-
-def _marked(new: Sequence[NewEffect], about_drills: Collection[int | None]) -> Sequence[NewEffect]:
     if not about_drills:
         return new
     return [
