@@ -110,6 +110,8 @@ async def test_escalation_missed_during_a_restart_fires_once_marked_late(
     ):
         for replica in (first, second):
             await replica.scheduler.run_due()
+        for replica in (first, second):  # their posts delivered, not left to a wake-up
+            await replica.dispatcher.settle()
     posts = escalations(bot, channel.id)  # posted concurrently: in either order
     (managers,) = [text for text in posts if "<!subteam^S0ENGMGRS>" in text]
     (vp,) = [text for text in posts if "<@U0VPENG>" in text]

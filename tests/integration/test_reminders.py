@@ -206,6 +206,7 @@ async def test_a_restart_in_the_middle_fires_what_was_missed_once_marked_late(
     async with open_services(bot.services.settings, bot.services.policy, clock, {}) as restarted:
         await restarted.scheduler.run_due()
         await restarted.scheduler.run_due()
+        await restarted.dispatcher.settle()  # its post is delivered, not left to a wake-up
     _on_time, late = reminders_in(bot.slack, channel.id)
     assert "Late by 1h 45m: the bot was not running when this reminder was due" in late.text
     (entry,) = await rows(
